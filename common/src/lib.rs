@@ -1,0 +1,1 @@
+//! Shared pieces used by the coordinator, the broker and the tools.

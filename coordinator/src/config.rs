@@ -1,0 +1,1 @@
+//! `zookeeper.properties`: the coordinator configuration.

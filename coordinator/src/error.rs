@@ -1,0 +1,1 @@
+//! Errors of the coordinator process as a whole (start-up, storage).

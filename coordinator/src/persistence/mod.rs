@@ -1,0 +1,1 @@
+//! Durable storage: transaction log, snapshots, recovery, purge.

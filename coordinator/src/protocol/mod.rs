@@ -1,0 +1,1 @@
+//! The jute wire protocol spoken by ZooKeeper clients.
