@@ -13,7 +13,15 @@
 //! - [`admin`]: the four-letter words.
 //! - [`config`]: `zookeeper.properties`.
 
+pub mod admin;
 pub mod config;
+pub mod connection;
 pub mod error;
+pub mod ids;
 pub mod persistence;
+pub mod processor;
 pub mod protocol;
+pub mod server;
+pub mod session;
+pub mod tree;
+pub mod txn;
