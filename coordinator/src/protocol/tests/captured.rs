@@ -11,15 +11,18 @@
 
 use super::*;
 
+/// The Java client's 45-byte ConnectRequest: 44-byte record + readOnly byte.
 pub(super) const CONNECT_REQUEST_JAVA: &str =
-    "0000002d000000000000000000000000000075300000000000000000000000\
-                                    100000000000000000000000000000000000";
-const CONNECT_RESPONSE_JAVA: &str = "0000002500000000000075300100000f788d000000000010e9c83d93c212\
-                                     31456f1498bbdbb5123000";
+    "0000002d00000000000000000000000000007530000000000000000000000010\
+     0000000000000000000000000000000000";
+/// The server's 37-byte answer to it, readOnly byte included.
+const CONNECT_RESPONSE_JAVA: &str =
+    "0000002500000000000075300100000f788d000000000010e9c83d93c2123145\
+     6f1498bbdbb5123000";
 /// The server's answer to a 44-byte ConnectRequest (no readOnly byte): no readOnly byte back.
 const CONNECT_RESPONSE_NO_READ_ONLY: &str =
-    "0000002400000000000075300100000f788d000100000010fce937\
-                                             93625e108a6457ffe6af3e27fd";
+    "0000002400000000000075300100000f788d000100000010fce93793625e108a\
+     6457ffe6af3e27fd";
 
 #[test]
 fn connect_request_from_java_client_carries_read_only_byte() {
