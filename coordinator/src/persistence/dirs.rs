@@ -243,7 +243,11 @@ pub(crate) fn snapshot_file_name(zxid: i64) -> String {
 /// lowercase, unpadded, non-negative. Anything else is not one of our files.
 pub(crate) fn parse_zxid_name(name: &str, prefix: &str) -> Option<i64> {
     let hex = name.strip_prefix(prefix)?;
-    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if hex.is_empty()
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return None;
     }
     let zxid = i64::from_str_radix(hex, 16).ok()?;
@@ -251,7 +255,10 @@ pub(crate) fn parse_zxid_name(name: &str, prefix: &str) -> Option<i64> {
 }
 
 /// Files of `dir` named `<prefix><hex zxid>`, sorted by zxid ascending.
-pub(crate) fn list_zxid_files(dir: &Path, prefix: &str) -> Result<Vec<(i64, PathBuf)>, PersistError> {
+pub(crate) fn list_zxid_files(
+    dir: &Path,
+    prefix: &str,
+) -> Result<Vec<(i64, PathBuf)>, PersistError> {
     let mut found = Vec::new();
     for entry in read_directory(dir)? {
         let (name, path) = entry;
@@ -337,7 +344,10 @@ mod tests {
             matches!(&error, PersistError::Locked { path } if *path == data.join("version-2")),
             "{error:?}"
         );
-        assert!(error.to_string().contains("locked by another process"), "{error}");
+        assert!(
+            error.to_string().contains("locked by another process"),
+            "{error}"
+        );
 
         let error = DataDirs::open(&root.path().join("other-data"), &logs).unwrap_err();
         assert!(
@@ -356,7 +366,16 @@ mod tests {
         assert_eq!(snapshot_file_name(0), "snapshot.0");
         assert_eq!(parse_zxid_name("log.1a2b", LOG_PREFIX), Some(0x1a2b));
         assert_eq!(parse_zxid_name("snapshot.0", SNAPSHOT_PREFIX), Some(0));
-        for foreign in ["log.", "log.01", "log.1A", "log.+1", "log.-1", "log.1.tmp", "log.10000000000000000", "snapshot.1"] {
+        for foreign in [
+            "log.",
+            "log.01",
+            "log.1A",
+            "log.+1",
+            "log.-1",
+            "log.1.tmp",
+            "log.10000000000000000",
+            "snapshot.1",
+        ] {
             assert_eq!(parse_zxid_name(foreign, LOG_PREFIX), None, "{foreign}");
         }
     }

@@ -78,7 +78,10 @@ impl LogDefect {
     /// that cutting the file at the defect is the right repair for the newest log file. A foreign
     /// magic or an unknown version is never cut away: the file may not be ours to destroy.
     pub fn is_repairable_tail(&self) -> bool {
-        !matches!(self, LogDefect::BadMagic { .. } | LogDefect::UnsupportedVersion { .. })
+        !matches!(
+            self,
+            LogDefect::BadMagic { .. } | LogDefect::UnsupportedVersion { .. }
+        )
     }
 }
 
@@ -94,7 +97,9 @@ pub enum PersistError {
         source: io::Error,
     },
 
-    #[error("directory {path} is locked by another process (two servers cannot share a data directory)")]
+    #[error(
+        "directory {path} is locked by another process (two servers cannot share a data directory)"
+    )]
     Locked { path: PathBuf },
 
     #[error("cannot {action} {path}: {source}")]
@@ -131,7 +136,9 @@ pub enum PersistError {
     #[error("txn log {path} already exists and holds entries")]
     LogExists { path: PathBuf },
 
-    #[error("zxid {found:#x} appended where {expected:#x} was due: a txn log takes consecutive zxids")]
+    #[error(
+        "zxid {found:#x} appended where {expected:#x} was due: a txn log takes consecutive zxids"
+    )]
     ZxidOutOfOrder { expected: i64, found: i64 },
 
     #[error("zxid {zxid} is out of range: the smallest allowed here is {min}")]

@@ -89,12 +89,7 @@ pub(crate) fn scan_log(bytes: &[u8]) -> LogScan<'_> {
         defect: None,
     };
     let file_len = bytes.len() as u64;
-    let header_defect = |defect| {
-        Some(FoundDefect {
-            offset: 0,
-            defect,
-        })
-    };
+    let header_defect = |defect| Some(FoundDefect { offset: 0, defect });
     let Some((header, mut rest)) = bytes.split_first_chunk::<LOG_HEADER_LEN>() else {
         scan.defect = header_defect(LogDefect::MissingHeader { file_len });
         return scan;
@@ -220,10 +215,18 @@ mod tests {
         let scan = scan_log(&bytes);
         assert_eq!(scan.defect, None);
         assert_eq!(scan.good_end, bytes.len() as u64);
-        let found: Vec<(u64, i64, &[u8])> = scan.entries.iter().map(|e| (e.offset, e.zxid, e.payload)).collect();
+        let found: Vec<(u64, i64, &[u8])> = scan
+            .entries
+            .iter()
+            .map(|e| (e.offset, e.zxid, e.payload))
+            .collect();
         assert_eq!(
             found,
-            vec![(16, 1, &b"alpha"[..]), (16 + 21, 2, &b""[..]), (16 + 21 + 16, 3, &b"gamma-gamma"[..])]
+            vec![
+                (16, 1, &b"alpha"[..]),
+                (16 + 21, 2, &b""[..]),
+                (16 + 21 + 16, 3, &b"gamma-gamma"[..])
+            ]
         );
     }
 
@@ -237,10 +240,15 @@ mod tests {
             let scan = scan_log(&padded);
             assert_eq!(scan.good_end, good_end);
             assert_eq!(scan.entries.len(), 1);
-            let expected = (1..END_MARKER_LEN).contains(&padding).then_some(FoundDefect {
-                offset: good_end,
-                defect: LogDefect::ShortEntry { needed: 8, available: padding as u64 },
-            });
+            let expected = (1..END_MARKER_LEN)
+                .contains(&padding)
+                .then_some(FoundDefect {
+                    offset: good_end,
+                    defect: LogDefect::ShortEntry {
+                        needed: 8,
+                        available: padding as u64,
+                    },
+                });
             assert_eq!(scan.defect, expected, "padding {padding}");
         }
     }
@@ -262,18 +270,26 @@ mod tests {
         let scan = scan_log(&bytes[..bytes.len() - 1]);
         assert_eq!(
             scan.defect.unwrap().defect,
-            LogDefect::ShortEntry { needed: 19, available: 18 }
+            LogDefect::ShortEntry {
+                needed: 19,
+                available: 18
+            }
         );
 
         let mut short_len = bytes.clone();
         short_len[second..second + 4].copy_from_slice(&3u32.to_be_bytes());
-        assert_eq!(scan_log(&short_len).defect.unwrap().defect, LogDefect::BadLength { len: 3 });
+        assert_eq!(
+            scan_log(&short_len).defect.unwrap().defect,
+            LogDefect::BadLength { len: 3 }
+        );
 
         let mut after_end = bytes[..second].to_vec();
         after_end.extend_from_slice(&[0, 0, 0, 0, 0, 7]);
         assert_eq!(
             scan_log(&after_end).defect.unwrap().defect,
-            LogDefect::DataAfterEnd { nonzero_at: second as u64 + 5 }
+            LogDefect::DataAfterEnd {
+                nonzero_at: second as u64 + 5
+            }
         );
     }
 
@@ -290,7 +306,12 @@ mod tests {
         let mut foreign = file_with(&[]);
         foreign[..4].copy_from_slice(b"ZKLG");
         let defect = scan_log(&foreign).defect.unwrap().defect;
-        assert_eq!(defect, LogDefect::BadMagic { found: u32::from_be_bytes(*b"ZKLG") });
+        assert_eq!(
+            defect,
+            LogDefect::BadMagic {
+                found: u32::from_be_bytes(*b"ZKLG")
+            }
+        );
         assert!(!defect.is_repairable_tail());
         let mut future = file_with(&[]);
         future[4..8].copy_from_slice(&9u32.to_be_bytes());
@@ -300,6 +321,9 @@ mod tests {
         );
         let empty = file_with(&[]);
         let scan = scan_log(&empty);
-        assert_eq!((scan.defect, scan.good_end, scan.entries.len()), (None, 16, 0));
+        assert_eq!(
+            (scan.defect, scan.good_end, scan.entries.len()),
+            (None, 16, 0)
+        );
     }
 }

@@ -15,7 +15,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::dirs::{list_zxid_files, read_directory, DataDirs, LOG_PREFIX, SNAPSHOT_PREFIX, TEMP_SUFFIX};
+use super::dirs::{
+    list_zxid_files, read_directory, DataDirs, LOG_PREFIX, SNAPSHOT_PREFIX, TEMP_SUFFIX,
+};
 use super::error::{FileAction, PersistError};
 
 /// ZooKeeper refuses to keep fewer snapshots than this; so do we.

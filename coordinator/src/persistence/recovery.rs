@@ -11,7 +11,9 @@
 //! 3. A defect in the newest log file is the torn end of a write that never completed: the file
 //!    is cut back to its last good entry (`set_len`, fsync) with a warning. In any older file it
 //!    is an error: those files were complete and synced before the next one began, so damage
-//!    there means lost acknowledged transactions.
+//!    there means lost acknowledged transactions. A newest file whose header never completed
+//!    (creation interrupted) is cut to nothing; `create_log` later replaces it. A foreign magic
+//!    or unknown format version is an error in any file: it is not ours to cut.
 //!
 //! The caller then starts a fresh log file at `last_zxid + 1`; a file cut here is never
 //! appended to again.
@@ -95,7 +97,7 @@ impl DataDirs {
                         source: Box::new(source),
                     },
                     None => source,
-                })
+                });
             }
         };
         let last_zxid = entries.last().map_or(base_zxid, |entry| entry.zxid);
@@ -145,7 +147,8 @@ fn read_log_after(
                 found: *start,
             });
         }
-        let bytes = fs::read(path).map_err(|source| PersistError::io(FileAction::Read, path, source))?;
+        let bytes =
+            fs::read(path).map_err(|source| PersistError::io(FileAction::Read, path, source))?;
         let scan = scan_log(&bytes);
         for (position, entry) in scan.entries.iter().enumerate() {
             if entry.zxid != expected {

@@ -202,13 +202,23 @@ mod tests {
         assert_eq!(verify_snapshot(&bytes, 0x1a2b).unwrap(), b"the tree");
         let temps = fs::read_dir(dirs.snapshot_dir())
             .unwrap()
-            .filter(|entry| entry.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
             .count();
         assert_eq!(temps, 0);
 
         // Rewriting the same zxid replaces the file whole.
         dirs.write_snapshot(0x1a2b, b"").unwrap();
-        assert_eq!(verify_snapshot(&fs::read(&path).unwrap(), 0x1a2b).unwrap(), b"");
+        assert_eq!(
+            verify_snapshot(&fs::read(&path).unwrap(), 0x1a2b).unwrap(),
+            b""
+        );
         assert!(matches!(
             dirs.write_snapshot(-1, b""),
             Err(PersistError::InvalidZxid { zxid: -1, min: 0 })
@@ -224,7 +234,10 @@ mod tests {
             let mut damaged = bytes.clone();
             damaged[index] ^= 0x40;
             assert!(verify_snapshot(&damaged, 7).is_err(), "flip at {index}");
-            assert!(verify_snapshot(&bytes[..index], 7).is_err(), "cut at {index}");
+            assert!(
+                verify_snapshot(&bytes[..index], 7).is_err(),
+                "cut at {index}"
+            );
         }
         assert!(matches!(
             verify_snapshot(&bytes, 8),

@@ -18,7 +18,11 @@ impl Fixture {
     }
 
     fn open(&self) -> DataDirs {
-        DataDirs::open(&self.root.path().join("data"), &self.root.path().join("logs")).unwrap()
+        DataDirs::open(
+            &self.root.path().join("data"),
+            &self.root.path().join("logs"),
+        )
+        .unwrap()
     }
 
     fn log_path(&self, name: &str) -> PathBuf {
@@ -95,7 +99,11 @@ fn flip(path: &Path, offset: usize) {
 /// Offsets of the entries of a log file.
 fn entry_offsets(path: &Path) -> Vec<u64> {
     let bytes = fs::read(path).unwrap();
-    scan_log(&bytes).entries.iter().map(|entry| entry.offset).collect()
+    scan_log(&bytes)
+        .entries
+        .iter()
+        .map(|entry| entry.offset)
+        .collect()
 }
 
 #[test]
@@ -112,7 +120,10 @@ fn empty_dirs_recover_to_nothing() {
 fn entries_survive_rolls_and_restarts() {
     let fixture = Fixture::new();
     write_log(&fixture.open(), 1, 30, 10, 0);
-    assert_eq!(file_names(&fixture.log_path("")), ["log.1", "log.15", "log.b"]);
+    assert_eq!(
+        file_names(&fixture.log_path("")),
+        ["log.1", "log.15", "log.b"]
+    );
 
     let recovery = recover(&fixture).unwrap();
     assert!(recovery.snapshot.is_none());
@@ -158,7 +169,11 @@ fn preallocated_zero_tail_reads_as_end() {
     let recovery = recover(&fixture).unwrap();
     assert_canonical_entries(&recovery, 1, 3);
     assert!(recovery.warnings.is_empty(), "{:?}", recovery.warnings);
-    assert_eq!(fs::metadata(&path).unwrap().len(), 1 << 20, "a clean end is not cut");
+    assert_eq!(
+        fs::metadata(&path).unwrap().len(),
+        1 << 20,
+        "a clean end is not cut"
+    );
 }
 
 /// Writes `bytes` as `log.1` of a fresh fixture.
@@ -178,16 +193,31 @@ fn three_entry_log() -> (Vec<u8>, usize) {
     (fs::read(&path).unwrap(), last_start)
 }
 
-fn assert_cut_with_warning(fixture: &Fixture, recovery: &Recovery<String>, cut_at: usize, dropped: usize) {
+fn assert_cut_with_warning(
+    fixture: &Fixture,
+    recovery: &Recovery<String>,
+    cut_at: usize,
+    dropped: usize,
+) {
     let path = fixture.log_path("log.1");
     assert_canonical_entries(recovery, 1, 2);
     assert_eq!(recovery.last_zxid, 2);
     assert_eq!(recovery.warnings.len(), 1, "{:?}", recovery.warnings);
     let warning = &recovery.warnings[0];
     assert!(warning.contains(&path.display().to_string()), "{warning}");
-    assert!(warning.contains(&format!("at offset {cut_at}")), "{warning}");
-    assert!(warning.contains(&format!("dropping {dropped} bytes")), "{warning}");
-    assert_eq!(fs::metadata(&path).unwrap().len(), cut_at as u64, "the tail is cut physically");
+    assert!(
+        warning.contains(&format!("at offset {cut_at}")),
+        "{warning}"
+    );
+    assert!(
+        warning.contains(&format!("dropping {dropped} bytes")),
+        "{warning}"
+    );
+    assert_eq!(
+        fs::metadata(&path).unwrap().len(),
+        cut_at as u64,
+        "the tail is cut physically"
+    );
 }
 
 #[test]
@@ -225,7 +255,10 @@ fn a_preallocated_file_torn_anywhere_in_its_last_entry_recovers_and_continues() 
         let file_len = fs::metadata(fixture.log_path("log.1")).unwrap().len();
         if recovery.warnings.is_empty() {
             // Only the leading zero bytes of the length field made it: a clean end.
-            assert!(bytes[last_start..cut].iter().all(|byte| *byte == 0), "cut {cut}");
+            assert!(
+                bytes[last_start..cut].iter().all(|byte| *byte == 0),
+                "cut {cut}"
+            );
             assert_eq!(file_len, 4096);
         } else {
             assert_cut_with_warning(&fixture, &recovery, last_start, 4096 - last_start);
@@ -233,7 +266,9 @@ fn a_preallocated_file_torn_anywhere_in_its_last_entry_recovers_and_continues() 
 
         // The processor continues in a fresh file; everything reads back.
         let dirs = fixture.open();
-        let mut log = dirs.create_log(recovery.last_zxid + 1, options(4096)).unwrap();
+        let mut log = dirs
+            .create_log(recovery.last_zxid + 1, options(4096))
+            .unwrap();
         log.append(3, &payload(3)).unwrap();
         log.commit().unwrap();
         drop((log, dirs));
@@ -279,17 +314,31 @@ fn a_flipped_byte_in_an_older_file_is_an_error() {
 
     let error = recover(&fixture).unwrap_err();
     match &error {
-        PersistError::CorruptLog { path, offset, defect } => {
+        PersistError::CorruptLog {
+            path,
+            offset,
+            defect,
+        } => {
             assert_eq!(path, &older);
             assert_eq!(*offset, second_entry);
-            assert!(matches!(defect, LogDefect::ChecksumMismatch { .. }), "{defect:?}");
+            assert!(
+                matches!(defect, LogDefect::ChecksumMismatch { .. }),
+                "{defect:?}"
+            );
         }
         other => panic!("unexpected error {other:?}"),
     }
     let message = error.to_string();
     assert!(message.contains(&older.display().to_string()), "{message}");
-    assert!(message.contains(&format!("offset {second_entry}")), "{message}");
-    assert_eq!(fs::read(&older).unwrap().len(), 16 + 3 * (16 + 5), "an older file is never cut");
+    assert!(
+        message.contains(&format!("offset {second_entry}")),
+        "{message}"
+    );
+    assert_eq!(
+        fs::read(&older).unwrap().len(),
+        16 + 3 * (16 + 5),
+        "an older file is never cut"
+    );
 }
 
 #[test]
@@ -301,7 +350,14 @@ fn a_foreign_header_in_the_newest_file_is_an_error_not_a_cut() {
     flip(&path, 0);
     let error = recover(&fixture).unwrap_err();
     assert!(
-        matches!(&error, PersistError::CorruptLog { offset: 0, defect: LogDefect::BadMagic { .. }, .. }),
+        matches!(
+            &error,
+            PersistError::CorruptLog {
+                offset: 0,
+                defect: LogDefect::BadMagic { .. },
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(fs::metadata(&path).unwrap().len(), length);
@@ -329,7 +385,11 @@ fn a_corrupt_newest_snapshot_falls_back_to_the_older_one_and_the_log() {
     assert_canonical_entries(&recovery, 11, 30);
     assert_eq!(recovery.warnings.len(), 1, "{:?}", recovery.warnings);
     assert!(recovery.warnings[0].contains(&newest.display().to_string()));
-    assert!(recovery.warnings[0].contains("checksum mismatch"), "{}", recovery.warnings[0]);
+    assert!(
+        recovery.warnings[0].contains("checksum mismatch"),
+        "{}",
+        recovery.warnings[0]
+    );
 }
 
 #[test]
@@ -344,10 +404,17 @@ fn an_undecodable_newest_snapshot_falls_back_likewise() {
         .unwrap();
     assert_eq!(recovery.snapshot.as_ref().unwrap().zxid, 10);
     assert_canonical_entries(&recovery, 11, 30);
-    assert!(recovery.warnings[0].contains("tree references a missing ACL"), "{:?}", recovery.warnings);
+    assert!(
+        recovery.warnings[0].contains("tree references a missing ACL"),
+        "{:?}",
+        recovery.warnings
+    );
 
     // With no usable snapshot at all, the whole log replays from zxid 1.
-    let recovery = fixture.open().recover(|_| Err::<String, _>("unknown".to_string())).unwrap();
+    let recovery = fixture
+        .open()
+        .recover(|_| Err::<String, _>("unknown".to_string()))
+        .unwrap();
     assert!(recovery.snapshot.is_none());
     assert_canonical_entries(&recovery, 1, 30);
     assert_eq!(recovery.warnings.len(), 3, "{:?}", recovery.warnings);
@@ -373,7 +440,17 @@ fn a_log_that_starts_after_the_snapshot_is_a_gap() {
     dirs.write_snapshot(10, b"state@10").unwrap();
     drop(dirs);
     let error = recover(&fixture).unwrap_err();
-    assert!(matches!(&error, PersistError::ZxidGap { expected: 11, found: 12, .. }), "{error:?}");
+    assert!(
+        matches!(
+            &error,
+            PersistError::ZxidGap {
+                expected: 11,
+                found: 12,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -387,9 +464,23 @@ fn a_fallback_whose_log_was_purged_names_the_skipped_snapshot() {
     flip(&newest, 3);
     let error = recover(&fixture).unwrap_err();
     match &error {
-        PersistError::SnapshotFallbackFailed { newest: skipped, count, source } => {
+        PersistError::SnapshotFallbackFailed {
+            newest: skipped,
+            count,
+            source,
+        } => {
             assert_eq!((skipped, *count), (&newest, 1));
-            assert!(matches!(**source, PersistError::ZxidGap { expected: 11, found: 21, .. }), "{source:?}");
+            assert!(
+                matches!(
+                    **source,
+                    PersistError::ZxidGap {
+                        expected: 11,
+                        found: 21,
+                        ..
+                    }
+                ),
+                "{source:?}"
+            );
         }
         other => panic!("unexpected error {other:?}"),
     }
@@ -418,7 +509,14 @@ fn a_gap_inside_a_file_and_a_misnamed_file_are_errors() {
     drop(dirs);
     let error = recover(&fixture).unwrap_err();
     assert!(
-        matches!(&error, PersistError::LogNameMismatch { named: 5, found: 6, .. }),
+        matches!(
+            &error,
+            PersistError::LogNameMismatch {
+                named: 5,
+                found: 6,
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -430,7 +528,8 @@ fn purge_keeps_three_snapshots_the_logs_they_need_and_the_newest_log() {
     // log.1 (1..10), log.b (11..20), log.15 (21..30), log.1f, log.29, log.33 (51..60).
     write_log(&dirs, 1, 60, 10, 0);
     for zxid in [5, 15, 25, 35, 45] {
-        dirs.write_snapshot(zxid, format!("state@{zxid}").as_bytes()).unwrap();
+        dirs.write_snapshot(zxid, format!("state@{zxid}").as_bytes())
+            .unwrap();
     }
     let stray = fixture.snapshot_path("snapshot.37.4.tmp");
     fs::write(&stray, b"half a snapshot").unwrap();
@@ -453,9 +552,17 @@ fn purge_keeps_three_snapshots_the_logs_they_need_and_the_newest_log() {
     assert_eq!(removed, expected);
     assert_eq!(
         file_names(dirs.snapshot_dir()),
-        ["snapshot.19", "snapshot.23", "snapshot.2d", "snapshot.3c.5.tmp"]
+        [
+            "snapshot.19",
+            "snapshot.23",
+            "snapshot.2d",
+            "snapshot.3c.5.tmp"
+        ]
     );
-    assert_eq!(file_names(dirs.log_dir()), ["log.15", "log.1f", "log.29", "log.33"]);
+    assert_eq!(
+        file_names(dirs.log_dir()),
+        ["log.15", "log.1f", "log.29", "log.33"]
+    );
     drop(guard);
 
     // Every kept snapshot can still be recovered from: damage the two newest.
@@ -476,7 +583,10 @@ fn purge_never_removes_the_newest_log_nor_logs_without_snapshots() {
     let fixture = Fixture::new();
     let dirs = fixture.open();
     write_log(&dirs, 1, 20, 10, 0);
-    assert!(dirs.purge(3).unwrap().removed.is_empty(), "no snapshot: every log is needed");
+    assert!(
+        dirs.purge(3).unwrap().removed.is_empty(),
+        "no snapshot: every log is needed"
+    );
 
     for zxid in [30, 40, 50] {
         dirs.write_snapshot(zxid, b"state").unwrap();

@@ -78,8 +78,8 @@ impl DataDirs {
     /// Starts a new log file whose first entry will be `first_zxid` (at least 1), durably.
     ///
     /// A leftover file of that name is replaced when it holds no entries (a crash during its
-    /// creation, or recovery cut all of them); one that holds entries is
-    /// [`PersistError::LogExists`].
+    /// creation, or recovery cut all of them); one that holds entries, or has a foreign header,
+    /// is [`PersistError::LogExists`].
     pub fn create_log(&self, first_zxid: i64, options: LogOptions) -> Result<TxnLog, PersistError> {
         if first_zxid < 1 {
             return Err(PersistError::InvalidZxid {
@@ -252,13 +252,17 @@ fn create_log_file(
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
             remove_if_empty(&path)?;
-            create_new(&path).map_err(|source| PersistError::io(FileAction::Create, &path, source))?
+            create_new(&path)
+                .map_err(|source| PersistError::io(FileAction::Create, &path, source))?
         }
         Err(source) => return Err(PersistError::io(FileAction::Create, &path, source)),
     };
     let header_len = LOG_HEADER_LEN as u64;
     let allocated = if options.preallocate_bytes > 0 {
-        let allocated = round_up(header_len + END_MARKER_LEN as u64, options.preallocate_bytes);
+        let allocated = round_up(
+            header_len + END_MARKER_LEN as u64,
+            options.preallocate_bytes,
+        );
         file.set_len(allocated)
             .map_err(|source| PersistError::io(FileAction::Preallocate, &path, source))?;
         allocated
@@ -284,10 +288,17 @@ fn create_new(path: &Path) -> io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(path)
 }
 
-/// Removes a leftover log file that holds no entries; refuses one that does.
+/// Removes a leftover log file that holds no entries; refuses one that does, or one with a
+/// foreign header (it may not be ours to destroy).
 fn remove_if_empty(path: &Path) -> Result<(), PersistError> {
-    let bytes = fs::read(path).map_err(|source| PersistError::io(FileAction::Read, path, source))?;
-    if !scan_log(&bytes).entries.is_empty() {
+    let bytes =
+        fs::read(path).map_err(|source| PersistError::io(FileAction::Read, path, source))?;
+    let scan = scan_log(&bytes);
+    let foreign = scan
+        .defect
+        .as_ref()
+        .is_some_and(|found| !found.defect.is_repairable_tail());
+    if !scan.entries.is_empty() || foreign {
         return Err(PersistError::LogExists {
             path: path.to_path_buf(),
         });
@@ -334,7 +345,10 @@ mod tests {
         assert_eq!(fs::metadata(log.path()).unwrap().len(), 8192);
         let bytes = fs::read(log.path()).unwrap();
         let scan = scan_log(&bytes);
-        assert_eq!((zxids(&scan), scan.good_end, scan.defect), (vec![1, 2], expected_end, None));
+        assert_eq!(
+            (zxids(&scan), scan.good_end, scan.defect),
+            (vec![1, 2], expected_end, None)
+        );
         assert_eq!(scan.entries[1].payload, &[7u8; 5000][..]);
     }
 
@@ -345,7 +359,10 @@ mod tests {
         let mut log = dirs.create_log(10, options(0)).unwrap();
         assert!(matches!(
             log.append(11, b""),
-            Err(PersistError::ZxidOutOfOrder { expected: 10, found: 11 })
+            Err(PersistError::ZxidOutOfOrder {
+                expected: 10,
+                found: 11
+            })
         ));
         log.append(10, b"").unwrap();
         for wrong in [10, 9, 12] {
@@ -375,7 +392,10 @@ mod tests {
         assert_eq!(log.bytes_written(), 0);
         assert_eq!(log.path(), dirs.log_dir().join("log.1"));
         log.append(27, b"y").unwrap();
-        assert!(!dirs.log_dir().join("log.1b").exists(), "append does no I/O");
+        assert!(
+            !dirs.log_dir().join("log.1b").exists(),
+            "append does no I/O"
+        );
         log.commit().unwrap();
         assert_eq!(log.path(), dirs.log_dir().join("log.1b"));
 
@@ -397,7 +417,19 @@ mod tests {
         drop(log);
 
         let error = dirs.create_log(5, options(0)).unwrap_err();
-        assert!(matches!(&error, PersistError::LogExists { path } if *path == leftover), "{error:?}");
+        assert!(
+            matches!(&error, PersistError::LogExists { path } if *path == leftover),
+            "{error:?}"
+        );
         assert_eq!(zxids(&scan_log(&fs::read(&leftover).unwrap())), vec![5]);
+
+        // A file of someone else's format is left alone even without entries we can read.
+        let foreign = dirs.log_dir().join("log.9");
+        fs::write(&foreign, b"ZKLG\0\0\0\x02\0\0\0\0\0\0\0\0").unwrap();
+        assert!(matches!(
+            dirs.create_log(9, options(0)),
+            Err(PersistError::LogExists { .. })
+        ));
+        assert_eq!(fs::read(&foreign).unwrap().len(), 16);
     }
 }
