@@ -17,12 +17,18 @@ use crate::tree::watch::WatchManager;
 use crate::tree::DataTree;
 
 /// Every word this server knows, as ZooKeeper 3.8 does.
-pub const WORDS: &[&str] =
-    &["ruok", "srvr", "stat", "mntr", "conf", "cons", "envi", "wchs", "wchc", "wchp", "dump", "isro", "dirs", "crst", "srst"];
+pub const WORDS: &[&str] = &[
+    "ruok", "srvr", "stat", "mntr", "conf", "cons", "envi", "wchs", "wchc", "wchp", "dump", "isro",
+    "dirs", "crst", "srst",
+];
 
 /// What `Zookeeper version:` reports: the protocol level we match, then this product.
 pub fn version() -> String {
-    format!("3.8.0-coordinator-{}, built on {}", env!("CARGO_PKG_VERSION"), "unknown")
+    format!(
+        "3.8.0-coordinator-{}, built on {}",
+        env!("CARGO_PKG_VERSION"),
+        "unknown"
+    )
 }
 
 /// The refusal ZooKeeper sends for a word that is not whitelisted.
@@ -133,7 +139,14 @@ pub fn java_date(ms: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (hour, minute, second) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize % 7];
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let weekday = WEEKDAYS
+        .get(days.rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or("Thu");
     // Civil-from-days (proleptic Gregorian).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -144,13 +157,17 @@ pub fn java_date(ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let month_name =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(month - 1).clamp(0, 11) as usize];
+    let month_name = MONTHS
+        .get((month - 1).clamp(0, 11) as usize)
+        .copied()
+        .unwrap_or("Jan");
     format!("{weekday} {month_name} {day:02} {hour:02}:{minute:02}:{second:02} UTC {year}")
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
 /// The text for `word` (already checked against the whitelist).
@@ -217,12 +234,22 @@ pub fn respond(word: &str, view: &AdminView<'_>) -> String {
 }
 
 fn session_of(view: &AdminView<'_>, conn: ConnId) -> SessionId {
-    view.connections.iter().find(|c| c.id == conn).and_then(|c| c.session).unwrap_or(SessionId(0))
+    view.connections
+        .iter()
+        .find(|c| c.id == conn)
+        .and_then(|c| c.session)
+        .unwrap_or(SessionId(0))
 }
 
 fn dir_size(dir: &std::path::Path) -> u64 {
     std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().filter_map(|entry| entry.metadata().ok()).map(|meta| meta.len()).sum())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| entry.metadata().ok())
+                .map(|meta| meta.len())
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -283,16 +310,23 @@ fn server_summary(view: &AdminView<'_>, with_clients: bool) -> String {
 }
 
 fn open_file_descriptors() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|entries| entries.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|entries| entries.count())
+        .unwrap_or(0)
 }
 
 fn max_file_descriptors() -> u64 {
     std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|limits| {
-            limits.lines().find(|line| line.starts_with("Max open files")).and_then(|line| {
-                line.split_whitespace().nth(3).and_then(|value| value.parse().ok())
-            })
+            limits
+                .lines()
+                .find(|line| line.starts_with("Max open files"))
+                .and_then(|line| {
+                    line.split_whitespace()
+                        .nth(3)
+                        .and_then(|value| value.parse().ok())
+                })
         })
         .unwrap_or(0)
 }
@@ -302,8 +336,14 @@ fn monitor(view: &AdminView<'_>) -> String {
     let rows: Vec<(&str, String)> = vec![
         ("zk_version", version()),
         ("zk_server_state", "standalone".into()),
-        ("zk_ephemerals_count", view.tree.ephemeral_count().to_string()),
-        ("zk_num_alive_connections", view.connections.len().to_string()),
+        (
+            "zk_ephemerals_count",
+            view.tree.ephemeral_count().to_string(),
+        ),
+        (
+            "zk_num_alive_connections",
+            view.connections.len().to_string(),
+        ),
         ("zk_avg_latency", format!("{:.4}", view.latency.average())),
         ("zk_outstanding_requests", view.outstanding.to_string()),
         ("zk_znode_count", view.tree.node_count().to_string()),
@@ -313,9 +353,18 @@ fn monitor(view: &AdminView<'_>) -> String {
         ("zk_watch_count", view.watches.total().to_string()),
         ("zk_min_latency", view.latency.min().to_string()),
         ("zk_max_latency", view.latency.max.to_string()),
-        ("zk_max_file_descriptor_count", max_file_descriptors().to_string()),
-        ("zk_approximate_data_size", view.tree.approximate_data_size().to_string()),
-        ("zk_open_file_descriptor_count", open_file_descriptors().to_string()),
+        (
+            "zk_max_file_descriptor_count",
+            max_file_descriptors().to_string(),
+        ),
+        (
+            "zk_approximate_data_size",
+            view.tree.approximate_data_size().to_string(),
+        ),
+        (
+            "zk_open_file_descriptor_count",
+            open_file_descriptors().to_string(),
+        ),
         ("zk_local_sessions", "0".into()),
         ("zk_uptime", view.uptime.as_millis().to_string()),
         ("zk_last_zxid", hex_zxid(view.last_zxid)),
@@ -327,8 +376,12 @@ fn monitor(view: &AdminView<'_>) -> String {
 }
 
 fn environment(view: &AdminView<'_>) -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
-    let cwd = std::env::current_dir().map(|dir| dir.display().to_string()).unwrap_or_default();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let cwd = std::env::current_dir()
+        .map(|dir| dir.display().to_string())
+        .unwrap_or_default();
     let user = std::env::var("USER").unwrap_or_default();
     let home = std::env::var("HOME").unwrap_or_default();
     let mut out = String::from("Environment:\n");
@@ -354,12 +407,19 @@ fn dump(view: &AdminView<'_>) -> String {
         .sessions
         .iter()
         .map(|(id, session)| {
-            let remaining = session.deadline.saturating_duration_since(std::time::Instant::now());
+            let remaining = session
+                .deadline
+                .saturating_duration_since(std::time::Instant::now());
             (id, now_ms() + remaining.as_millis() as i64)
         })
         .collect();
     sessions.sort_by_key(|(id, expiry)| (*expiry, **id));
-    let _ = writeln!(out, "Session Sets ({})/({}):", sessions.len(), view.sessions.len());
+    let _ = writeln!(
+        out,
+        "Session Sets ({})/({}):",
+        sessions.len(),
+        view.sessions.len()
+    );
     for (id, expiry) in &sessions {
         let _ = writeln!(out, "1 expire at {}:\n\t{id}", java_date(*expiry));
     }
@@ -375,9 +435,19 @@ fn dump(view: &AdminView<'_>) -> String {
     }
     out.push_str("Connections dump:\n");
     let _ = writeln!(out, "Connections Sets (1)/({}):", view.connections.len());
-    let _ = writeln!(out, "{} expire at {}:", view.connections.len(), java_date(now_ms()));
+    let _ = writeln!(
+        out,
+        "{} expire at {}:",
+        view.connections.len(),
+        java_date(now_ms())
+    );
     for conn in &view.connections {
-        let _ = writeln!(out, "\tip: /{} sessionId: {}", conn.peer, conn.session.unwrap_or(SessionId(0)));
+        let _ = writeln!(
+            out,
+            "\tip: /{} sessionId: {}",
+            conn.peer,
+            conn.session.unwrap_or(SessionId(0))
+        );
     }
     out
 }

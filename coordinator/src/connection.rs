@@ -40,13 +40,22 @@ enum FrameError {
     Length { length: i32, max: usize },
 }
 
-async fn read_frame(reader: &mut BufReader<OwnedReadHalf>, max: usize) -> Result<Vec<u8>, FrameError> {
+async fn read_frame(
+    reader: &mut BufReader<OwnedReadHalf>,
+    max: usize,
+) -> Result<Vec<u8>, FrameError> {
     let length = reader.read_i32().await?;
     read_body(reader, length, max).await
 }
 
-async fn read_body(reader: &mut BufReader<OwnedReadHalf>, length: i32, max: usize) -> Result<Vec<u8>, FrameError> {
-    let Ok(size) = usize::try_from(length) else { return Err(FrameError::Length { length, max }) };
+async fn read_body(
+    reader: &mut BufReader<OwnedReadHalf>,
+    length: i32,
+    max: usize,
+) -> Result<Vec<u8>, FrameError> {
+    let Ok(size) = usize::try_from(length) else {
+        return Err(FrameError::Length { length, max });
+    };
     if size > max {
         return Err(FrameError::Length { length, max });
     }
@@ -65,7 +74,10 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Ar
     if reader.read_exact(&mut head).await.is_err() {
         return;
     }
-    if let Some(word) = std::str::from_utf8(&head).ok().filter(|word| admin::WORDS.contains(word)) {
+    if let Some(word) = std::str::from_utf8(&head)
+        .ok()
+        .filter(|word| admin::WORDS.contains(word))
+    {
         four_letter_word(word, writer, &shared).await;
         return;
     }
@@ -84,10 +96,26 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Ar
         }
     };
     let (sender, outbound) = tokio::sync::mpsc::unbounded_channel();
-    let permits = Arc::new(Semaphore::new(shared.config.global_outstanding_limit.max(1)));
+    let permits = Arc::new(Semaphore::new(
+        shared.config.global_outstanding_limit.max(1),
+    ));
     let closed = Arc::new(Notify::new());
-    tokio::spawn(write_loop(outbound, writer, permits.clone(), closed.clone()));
-    if shared.processor.send(Input::Connect { conn, peer, request, sender }).is_err() {
+    tokio::spawn(write_loop(
+        outbound,
+        writer,
+        permits.clone(),
+        closed.clone(),
+    ));
+    if shared
+        .processor
+        .send(Input::Connect {
+            conn,
+            peer,
+            request,
+            sender,
+        })
+        .is_err()
+    {
         return;
     }
     loop {
@@ -106,7 +134,10 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Ar
         let received = Instant::now();
         let mut input = Reader::new(&body);
         let (Ok(xid), Ok(op)) = (input.read_i32(), input.read_i32()) else {
-            tracing::warn!("Closing connection from {peer}: frame of {} bytes has no request header", body.len());
+            tracing::warn!(
+                "Closing connection from {peer}: frame of {} bytes has no request header",
+                body.len()
+            );
             break;
         };
         let request = Request::decode(op, body.get(8..).unwrap_or_default());
@@ -114,7 +145,17 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Ar
             Ok(permit) => permit.forget(),
             Err(_) => break,
         }
-        if shared.processor.send(Input::Request { conn, xid, op, request, received }).is_err() {
+        if shared
+            .processor
+            .send(Input::Request {
+                conn,
+                xid,
+                op,
+                request,
+                received,
+            })
+            .is_err()
+        {
             break;
         }
     }
@@ -163,7 +204,14 @@ async fn four_letter_word(word: &str, mut writer: OwnedWriteHalf, shared: &Share
         "imok".to_owned()
     } else {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        if shared.processor.send(Input::Admin { word: word.to_owned(), reply }).is_err() {
+        if shared
+            .processor
+            .send(Input::Admin {
+                word: word.to_owned(),
+                reply,
+            })
+            .is_err()
+        {
             return;
         }
         answer.await.unwrap_or_default()

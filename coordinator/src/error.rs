@@ -12,9 +12,15 @@ pub enum CoordinatorError {
     #[error("transaction log entry at zxid 0x{zxid:x} cannot be replayed: {reason}")]
     Replay { zxid: i64, reason: String },
     #[error("cannot bind client port {address}: {source}")]
-    Bind { address: SocketAddr, source: std::io::Error },
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot start the {what} thread: {source}")]
-    Thread { what: &'static str, source: std::io::Error },
+    Thread {
+        what: &'static str,
+        source: std::io::Error,
+    },
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
 }

@@ -11,7 +11,7 @@
 //! - [`tree`]: the znode tree, watches and ACL checks (no I/O).
 //! - [`persistence`]: transaction log, snapshots, recovery, purge.
 //! - [`admin`]: the four-letter words.
-//! - [`config`]: `zookeeper.properties`.
+//! - [`config`]: the `zookeeper.properties` settings.
 
 pub mod admin;
 pub mod config;

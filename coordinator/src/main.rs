@@ -8,7 +8,11 @@ use clap::Parser;
 use coordinator::config::CoordinatorConfig;
 
 #[derive(Parser)]
-#[command(name = "coordinator", version, about = "ZooKeeper-compatible coordination service")]
+#[command(
+    name = "coordinator",
+    version,
+    about = "ZooKeeper-compatible coordination service"
+)]
 struct Args {
     /// The configuration file (zookeeper.properties / zoo.cfg format).
     config: PathBuf,

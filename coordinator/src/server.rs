@@ -23,21 +23,28 @@ use crate::txn::Txn;
 /// Loads the newest snapshot and replays the log after it.
 pub fn recover(dirs: &DataDirs) -> Result<(State, usize), CoordinatorError> {
     let now = Instant::now();
-    let recovery = dirs.recover(|bytes| State::decode_snapshot(bytes, now).map_err(|error| error.to_string()))?;
+    let recovery = dirs
+        .recover(|bytes| State::decode_snapshot(bytes, now).map_err(|error| error.to_string()))?;
     for warning in &recovery.warnings {
         tracing::warn!("{warning}");
     }
     let mut state = match recovery.snapshot {
         Some(snapshot) => {
-            tracing::info!("Loaded snapshot {} at zxid {}", snapshot.path.display(), hex_zxid(snapshot.zxid));
+            tracing::info!(
+                "Loaded snapshot {} at zxid {}",
+                snapshot.path.display(),
+                hex_zxid(snapshot.zxid)
+            );
             snapshot.state
         }
         None => State::default(),
     };
     let replayed = recovery.entries.len();
     for entry in recovery.entries {
-        let txn = Txn::decode(&entry.payload)
-            .map_err(|error| CoordinatorError::Replay { zxid: entry.zxid, reason: error.to_string() })?;
+        let txn = Txn::decode(&entry.payload).map_err(|error| CoordinatorError::Replay {
+            zxid: entry.zxid,
+            reason: error.to_string(),
+        })?;
         if txn.zxid != entry.zxid {
             return Err(CoordinatorError::Replay {
                 zxid: entry.zxid,
@@ -46,11 +53,17 @@ pub fn recover(dirs: &DataDirs) -> Result<(State, usize), CoordinatorError> {
         }
         let (_, skipped) = state.apply(&txn, now);
         if skipped > 0 {
-            tracing::warn!("Replaying zxid {}: {skipped} step(s) did not fit the tree and were skipped", hex_zxid(txn.zxid));
+            tracing::warn!(
+                "Replaying zxid {}: {skipped} step(s) did not fit the tree and were skipped",
+                hex_zxid(txn.zxid)
+            );
         }
     }
     if replayed > 0 {
-        tracing::info!("Replayed {replayed} transactions from the log, last zxid {}", hex_zxid(state.last_zxid));
+        tracing::info!(
+            "Replayed {replayed} transactions from the log, last zxid {}",
+            hex_zxid(state.last_zxid)
+        );
     }
     Ok((state, replayed))
 }
@@ -63,7 +76,10 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
     let (state, replayed) = recover(&dirs)?;
     let log = dirs.create_log(
         state.last_zxid + 1,
-        LogOptions { preallocate_bytes: config.preallocate_bytes, force_sync: config.force_sync },
+        LogOptions {
+            preallocate_bytes: config.preallocate_bytes,
+            force_sync: config.force_sync,
+        },
     )?;
 
     let (inputs, input_queue) = std::sync::mpsc::channel::<Input>();
@@ -71,20 +87,37 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
     let (snapshot_jobs, snapshot_queue) = std::sync::mpsc::channel::<SnapshotJob>();
     if replayed > 0 {
         // A fresh snapshot after replay keeps the next start quick.
-        let _ = snapshot_jobs.send(SnapshotJob { zxid: state.last_zxid, payload: state.encode_snapshot() });
+        let _ = snapshot_jobs.send(SnapshotJob {
+            zxid: state.last_zxid,
+            payload: state.encode_snapshot(),
+        });
     }
     let spawn = |name: &'static str, body: Box<dyn FnOnce() + Send>| {
-        std::thread::Builder::new().name(name.into()).spawn(body).map_err(|source| CoordinatorError::Thread { what: name, source })
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(body)
+            .map_err(|source| CoordinatorError::Thread { what: name, source })
     };
     let processor_inputs = inputs.clone();
-    spawn("txn-log", Box::new(move || storage::run_log_writer(log, log_queue, processor_inputs)))?;
+    spawn(
+        "txn-log",
+        Box::new(move || storage::run_log_writer(log, log_queue, processor_inputs)),
+    )?;
     let snapshot_inputs = inputs.clone();
     let snapshot_dirs = dirs.clone();
     let purge_interval = config.autopurge_purge_interval;
     let retain = config.autopurge_snap_retain_count;
     spawn(
         "snapshot",
-        Box::new(move || storage::run_snapshot_writer(snapshot_dirs, snapshot_queue, snapshot_inputs, purge_interval, retain)),
+        Box::new(move || {
+            storage::run_snapshot_writer(
+                snapshot_dirs,
+                snapshot_queue,
+                snapshot_inputs,
+                purge_interval,
+                retain,
+            )
+        }),
     )?;
     let processor = Processor::new(config.clone(), state, log_commands, snapshot_jobs);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
@@ -102,13 +135,22 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
         .build()
         .map_err(CoordinatorError::Runtime)?;
     runtime.block_on(async move {
-        let address = SocketAddr::new(config.client_port_address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), config.client_port);
-        let listener = bind(address).map_err(|source| CoordinatorError::Bind { address, source })?;
+        let address = SocketAddr::new(
+            config
+                .client_port_address
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            config.client_port,
+        );
+        let listener =
+            bind(address).map_err(|source| CoordinatorError::Bind { address, source })?;
         tracing::info!(
             "binding to port {address}; serving as a standalone coordinator (ready in {:?})",
             started.elapsed()
         );
-        let shared = Arc::new(Shared { processor: inputs.clone(), config: config.clone() });
+        let shared = Arc::new(Shared {
+            processor: inputs.clone(),
+            config: config.clone(),
+        });
         let accept = tokio::spawn(accept_loop(listener, shared));
         wait_for_signal().await;
         tracing::info!("Shutting down");
@@ -121,7 +163,11 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
 }
 
 fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = socket2::Socket::new(socket2::Domain::for_address(address), socket2::Type::STREAM, None)?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        None,
+    )?;
     socket.set_reuse_address(true)?;
     socket.set_nonblocking(true)?;
     socket.bind(&address.into())?;
@@ -131,7 +177,10 @@ fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         // Without signal handlers the process simply runs until killed.
         std::future::pending::<()>().await;
         return;
@@ -155,13 +204,18 @@ struct Slot {
 
 impl ConnectionLimits {
     fn take(self: &Arc<Self>, address: IpAddr) -> Option<Slot> {
-        let Ok(mut counts) = self.per_address.lock() else { return None };
+        let Ok(mut counts) = self.per_address.lock() else {
+            return None;
+        };
         let count = counts.entry(address).or_default();
         if self.max != 0 && *count >= self.max {
             return None;
         }
         *count += 1;
-        Some(Slot { limits: self.clone(), address })
+        Some(Slot {
+            limits: self.clone(),
+            address,
+        })
     }
 }
 
@@ -180,7 +234,10 @@ impl Drop for Slot {
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let next_conn = AtomicU64::new(1);
-    let limits = Arc::new(ConnectionLimits { per_address: Mutex::new(HashMap::new()), max: shared.config.max_client_cnxns });
+    let limits = Arc::new(ConnectionLimits {
+        per_address: Mutex::new(HashMap::new()),
+        max: shared.config.max_client_cnxns,
+    });
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -192,7 +249,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             }
         };
         let Some(slot) = limits.take(peer.ip()) else {
-            tracing::warn!("Too many connections from {} - max is {}", peer.ip(), limits.max);
+            tracing::warn!(
+                "Too many connections from {} - max is {}",
+                peer.ip(),
+                limits.max
+            );
             drop(stream);
             continue;
         };

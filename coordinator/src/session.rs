@@ -52,7 +52,10 @@ impl SessionTable {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_millis() as u64);
         let base = ((now_ms << 24) >> 8) as i64;
-        Self { sessions: HashMap::new(), next_id: base.max(1) }
+        Self {
+            sessions: HashMap::new(),
+            next_id: base.max(1),
+        }
     }
 
     /// The id a new session will get; it is not taken until [`SessionTable::insert`].
@@ -67,7 +70,16 @@ impl SessionTable {
     }
 
     pub fn insert(&mut self, id: SessionId, timeout: Duration, password: Vec<u8>, now: Instant) {
-        self.sessions.insert(id, Session { timeout, password, deadline: now + timeout, conn: None, closing: false });
+        self.sessions.insert(
+            id,
+            Session {
+                timeout,
+                password,
+                deadline: now + timeout,
+                conn: None,
+                closing: false,
+            },
+        );
     }
 
     pub fn remove(&mut self, id: SessionId) -> Option<Session> {
@@ -152,7 +164,10 @@ mod tests {
     fn negotiation_clamps() {
         let (min, max) = (Duration::from_millis(4000), Duration::from_millis(40000));
         assert_eq!(negotiate_timeout(1, min, max), min);
-        assert_eq!(negotiate_timeout(30000, min, max), Duration::from_millis(30000));
+        assert_eq!(
+            negotiate_timeout(30000, min, max),
+            Duration::from_millis(30000)
+        );
         assert_eq!(negotiate_timeout(1_000_000_000, min, max), max);
         assert_eq!(negotiate_timeout(-5, min, max), min);
     }

@@ -24,17 +24,37 @@ pub struct Txn {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TxnOp {
     /// A new session with its negotiated timeout and password.
-    CreateSession { timeout_ms: i32, password: Vec<u8> },
+    CreateSession {
+        timeout_ms: i32,
+        password: Vec<u8>,
+    },
     /// Ends a session: its ephemeral nodes are deleted.
     CloseSession,
-    Create { path: String, data: Option<Bytes>, acl: Vec<Acl>, kind: NodeKind },
-    Delete { path: String },
-    SetData { path: String, data: Option<Bytes> },
-    SetAcl { path: String, acl: Vec<Acl> },
+    Create {
+        path: String,
+        data: Option<Bytes>,
+        acl: Vec<Acl>,
+        kind: NodeKind,
+    },
+    Delete {
+        path: String,
+    },
+    SetData {
+        path: String,
+        data: Option<Bytes>,
+    },
+    SetAcl {
+        path: String,
+        acl: Vec<Acl>,
+    },
     /// A version check inside a multi: changes nothing.
-    Check { path: String },
+    Check {
+        path: String,
+    },
     /// A write that failed validation still takes a zxid, as in ZooKeeper.
-    Error { code: i32 },
+    Error {
+        code: i32,
+    },
     Multi(Vec<TxnOp>),
 }
 
@@ -88,20 +108,31 @@ fn read_acl(input: &mut Reader<'_>) -> Result<Vec<Acl>, DecodeError> {
         let perms = r.read_i32()?;
         let scheme = r.read_string()?;
         let id = r.read_string()?;
-        Ok(Acl { perms, id: Id { scheme, id } })
+        Ok(Acl {
+            perms,
+            id: Id { scheme, id },
+        })
     })
 }
 
 impl TxnOp {
     pub fn encode(&self, out: &mut Writer) {
         match self {
-            TxnOp::CreateSession { timeout_ms, password } => {
+            TxnOp::CreateSession {
+                timeout_ms,
+                password,
+            } => {
                 out.write_i32(TAG_CREATE_SESSION);
                 out.write_i32(*timeout_ms);
                 out.write_buffer(Some(password));
             }
             TxnOp::CloseSession => out.write_i32(TAG_CLOSE_SESSION),
-            TxnOp::Create { path, data, acl, kind } => {
+            TxnOp::Create {
+                path,
+                data,
+                acl,
+                kind,
+            } => {
                 out.write_i32(TAG_CREATE);
                 out.write_string(path);
                 out.write_buffer(data.as_deref());
@@ -167,13 +198,30 @@ impl TxnOp {
                     3 => NodeKind::Ttl(value),
                     _ => return Err(DecodeError::Invalid("transaction node kind")),
                 };
-                TxnOp::Create { path, data, acl, kind }
+                TxnOp::Create {
+                    path,
+                    data,
+                    acl,
+                    kind,
+                }
             }
-            TAG_DELETE => TxnOp::Delete { path: input.read_string()? },
-            TAG_SET_DATA => TxnOp::SetData { path: input.read_string()?, data: input.read_buffer()?.map(Bytes::from) },
-            TAG_SET_ACL => TxnOp::SetAcl { path: input.read_string()?, acl: read_acl(input)? },
-            TAG_CHECK => TxnOp::Check { path: input.read_string()? },
-            TAG_ERROR => TxnOp::Error { code: input.read_i32()? },
+            TAG_DELETE => TxnOp::Delete {
+                path: input.read_string()?,
+            },
+            TAG_SET_DATA => TxnOp::SetData {
+                path: input.read_string()?,
+                data: input.read_buffer()?.map(Bytes::from),
+            },
+            TAG_SET_ACL => TxnOp::SetAcl {
+                path: input.read_string()?,
+                acl: read_acl(input)?,
+            },
+            TAG_CHECK => TxnOp::Check {
+                path: input.read_string()?,
+            },
+            TAG_ERROR => TxnOp::Error {
+                code: input.read_i32()?,
+            },
             TAG_MULTI if depth == 0 => {
                 let count = input.read_i32()?;
                 if count < 0 || count as usize > input.remaining() {
@@ -197,28 +245,70 @@ mod tests {
 
     #[test]
     fn every_op_round_trips() {
-        let acl = vec![Acl { perms: 31, id: Id { scheme: "world".into(), id: "anyone".into() } }];
+        let acl = vec![Acl {
+            perms: 31,
+            id: Id {
+                scheme: "world".into(),
+                id: "anyone".into(),
+            },
+        }];
         let ops = vec![
-            TxnOp::CreateSession { timeout_ms: 6000, password: vec![7; 16] },
+            TxnOp::CreateSession {
+                timeout_ms: 6000,
+                password: vec![7; 16],
+            },
             TxnOp::CloseSession,
-            TxnOp::Create { path: "/a".into(), data: Some(Bytes::from_static(b"x")), acl: acl.clone(), kind: NodeKind::Ephemeral(SessionId(9)) },
-            TxnOp::Create { path: "/t".into(), data: None, acl: acl.clone(), kind: NodeKind::Ttl(500) },
+            TxnOp::Create {
+                path: "/a".into(),
+                data: Some(Bytes::from_static(b"x")),
+                acl: acl.clone(),
+                kind: NodeKind::Ephemeral(SessionId(9)),
+            },
+            TxnOp::Create {
+                path: "/t".into(),
+                data: None,
+                acl: acl.clone(),
+                kind: NodeKind::Ttl(500),
+            },
             TxnOp::Delete { path: "/a".into() },
-            TxnOp::SetData { path: "/a".into(), data: None },
-            TxnOp::SetAcl { path: "/a".into(), acl },
+            TxnOp::SetData {
+                path: "/a".into(),
+                data: None,
+            },
+            TxnOp::SetAcl {
+                path: "/a".into(),
+                acl,
+            },
             TxnOp::Check { path: "/a".into() },
             TxnOp::Error { code: -101 },
-            TxnOp::Multi(vec![TxnOp::Delete { path: "/b".into() }, TxnOp::Check { path: "/c".into() }]),
+            TxnOp::Multi(vec![
+                TxnOp::Delete { path: "/b".into() },
+                TxnOp::Check { path: "/c".into() },
+            ]),
         ];
         for (index, op) in ops.into_iter().enumerate() {
-            let txn = Txn { session_id: SessionId(5), cxid: 3, zxid: index as i64 + 1, time: 1234, op };
+            let txn = Txn {
+                session_id: SessionId(5),
+                cxid: 3,
+                zxid: index as i64 + 1,
+                time: 1234,
+                op,
+            };
             assert_eq!(Txn::decode(&txn.encode()).unwrap(), txn);
         }
     }
 
     #[test]
     fn truncated_or_garbage_input_is_an_error() {
-        let txn = Txn { session_id: SessionId(1), cxid: 1, zxid: 1, time: 1, op: TxnOp::Delete { path: "/abc".into() } };
+        let txn = Txn {
+            session_id: SessionId(1),
+            cxid: 1,
+            zxid: 1,
+            time: 1,
+            op: TxnOp::Delete {
+                path: "/abc".into(),
+            },
+        };
         let bytes = txn.encode();
         for cut in 0..bytes.len() {
             assert!(Txn::decode(&bytes[..cut]).is_err());

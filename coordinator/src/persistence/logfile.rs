@@ -20,7 +20,10 @@
 //! for a whole zero length, so a shorter tail is an interrupted length, zeros or not). The scanner reports the good prefix and the first defect; what to do about it (cut the
 //! newest file, refuse an older one) is recovery's decision.
 
-use super::error::LogDefect;
+use std::fs;
+use std::path::Path;
+
+use super::error::{FileAction, LogDefect, PersistError};
 
 pub(crate) const LOG_MAGIC: [u8; 4] = *b"ZKCL";
 pub(crate) const LOG_FORMAT_VERSION: u32 = 1;
@@ -194,6 +197,58 @@ fn next_entry(rest: &[u8], offset: u64) -> Step<'_> {
         },
         remaining,
     }
+}
+
+/// How much of the zero tail after the end marker is read, to notice data beyond it.
+const END_CHECK_WINDOW: u64 = 64 * 1024;
+
+/// Reads a log file up to its end marker (following the entries' lengths, so the preallocated
+/// zeros are not read), plus a short window after it. Returns those bytes and the file length.
+/// Whatever is malformed is passed on as read, for the scanner to judge.
+pub(crate) fn read_written_part(path: &Path) -> Result<(Vec<u8>, u64), PersistError> {
+    use std::io::{BufReader, Read};
+    let read_error = |source| PersistError::io(FileAction::Read, path, source);
+    let file = fs::File::open(path).map_err(read_error)?;
+    let file_len = file.metadata().map_err(read_error)?.len();
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut bytes = Vec::new();
+    // Appends up to `count` more bytes; false once the file ends.
+    let take = |reader: &mut BufReader<fs::File>,
+                bytes: &mut Vec<u8>,
+                count: u64|
+     -> Result<bool, PersistError> {
+        let before = bytes.len() as u64;
+        reader
+            .by_ref()
+            .take(count)
+            .read_to_end(bytes)
+            .map_err(read_error)?;
+        Ok(bytes.len() as u64 - before == count)
+    };
+    if !take(&mut reader, &mut bytes, LOG_HEADER_LEN as u64)? {
+        return Ok((bytes, file_len));
+    }
+    loop {
+        let start = bytes.len();
+        if !take(&mut reader, &mut bytes, 4)? {
+            break;
+        }
+        let len_bytes: [u8; 4] = bytes
+            .get(start..start + 4)
+            .and_then(|slice| slice.try_into().ok())
+            .unwrap_or([0; 4]);
+        let len = u64::from(u32::from_be_bytes(len_bytes));
+        if len == 0 {
+            take(&mut reader, &mut bytes, END_CHECK_WINDOW)?;
+            break;
+        }
+        // crc + body; a length past the end of the file just reads what is there.
+        let remaining = file_len.saturating_sub(bytes.len() as u64);
+        if !take(&mut reader, &mut bytes, (len + 4).min(remaining))? || len + 4 > remaining {
+            break;
+        }
+    }
+    Ok((bytes, file_len))
 }
 
 #[cfg(test)]

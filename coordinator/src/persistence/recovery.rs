@@ -18,12 +18,12 @@
 //! The caller then starts a fresh log file at `last_zxid + 1`; a file cut here is never
 //! appended to again.
 
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use super::dirs::{list_zxid_files, DataDirs, LOG_PREFIX, SNAPSHOT_PREFIX};
 use super::error::{FileAction, PersistError};
-use super::logfile::{scan_log, FoundDefect};
+use super::logfile::{read_written_part, scan_log, FoundDefect};
 use super::snapshot::{read_snapshot, verify_snapshot, SnapshotDefect};
 
 /// One logged transaction, as the caller appended it.
@@ -147,8 +147,7 @@ fn read_log_after(
                 found: *start,
             });
         }
-        let bytes =
-            fs::read(path).map_err(|source| PersistError::io(FileAction::Read, path, source))?;
+        let (bytes, file_len) = read_written_part(path)?;
         let scan = scan_log(&bytes);
         for (position, entry) in scan.entries.iter().enumerate() {
             if entry.zxid != expected {
@@ -183,7 +182,6 @@ fn read_log_after(
                     defect,
                 });
             }
-            let file_len = bytes.len() as u64;
             cut_file(path, scan.good_end)?;
             warnings.push(format!(
                 "txn log {}: {defect} at offset {offset}; cut the file to {} bytes, dropping {} bytes",

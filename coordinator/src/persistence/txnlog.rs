@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use super::dirs::{log_file_name, sync_directory, DataDirs};
 use super::error::{FileAction, PersistError};
 use super::logfile::{
-    encode_entry, encode_header, scan_log, END_MARKER_LEN, LOG_HEADER_LEN, MAX_PAYLOAD_LEN,
+    encode_entry, encode_header, read_written_part, scan_log, END_MARKER_LEN, LOG_HEADER_LEN,
+    MAX_PAYLOAD_LEN,
 };
 
 /// How the txn log uses the disk.
@@ -291,8 +292,7 @@ fn create_new(path: &Path) -> io::Result<File> {
 /// Removes a leftover log file that holds no entries; refuses one that does, or one with a
 /// foreign header (it may not be ours to destroy).
 fn remove_if_empty(path: &Path) -> Result<(), PersistError> {
-    let bytes =
-        fs::read(path).map_err(|source| PersistError::io(FileAction::Read, path, source))?;
+    let (bytes, _) = read_written_part(path)?;
     let scan = scan_log(&bytes);
     let foreign = scan
         .defect

@@ -30,7 +30,8 @@ use crate::ids::{ConnId, SessionId};
 use crate::protocol::codes::{xid, ErrorCode, EventType, KeeperState, OpCode};
 use crate::protocol::jute::{DecodeError, Encode, Writer};
 use crate::protocol::records::{
-    AuthPacket, ConnectRequest, ConnectResponse, Create2Response, CreateResponse, StatResponse, WatcherEvent,
+    AuthPacket, ConnectRequest, ConnectResponse, Create2Response, CreateResponse, StatResponse,
+    WatcherEvent,
 };
 use crate::protocol::request::Request;
 use crate::protocol::response::{notification_frame, reply_frame, MultiResponse};
@@ -48,9 +49,20 @@ use write::{Write, WriteContext, WriteReply};
 /// What the processor receives.
 pub enum Input {
     /// A connection's handshake.
-    Connect { conn: ConnId, peer: SocketAddr, request: ConnectRequest, sender: ConnSender },
+    Connect {
+        conn: ConnId,
+        peer: SocketAddr,
+        request: ConnectRequest,
+        sender: ConnSender,
+    },
     /// A request after the handshake; `request` is the decode outcome of its body.
-    Request { conn: ConnId, xid: i32, op: i32, request: Result<Request, DecodeError>, received: Instant },
+    Request {
+        conn: ConnId,
+        xid: i32,
+        op: i32,
+        request: Result<Request, DecodeError>,
+        received: Instant,
+    },
     /// The connection's socket is gone.
     Closed { conn: ConnId },
     /// The log writer made everything up to `zxid` durable.
@@ -58,7 +70,10 @@ pub enum Input {
     /// The snapshot writer finished (or failed) the last job.
     SnapshotDone,
     /// A four-letter word to answer.
-    Admin { word: String, reply: tokio::sync::oneshot::Sender<String> },
+    Admin {
+        word: String,
+        reply: tokio::sync::oneshot::Sender<String>,
+    },
     /// Stop after making everything durable.
     Shutdown,
 }
@@ -122,7 +137,9 @@ pub struct Processor {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
 }
 
 fn snapshot_threshold(snap_count: u64) -> u64 {
@@ -131,7 +148,12 @@ fn snapshot_threshold(snap_count: u64) -> u64 {
 }
 
 impl Processor {
-    pub fn new(config: Arc<CoordinatorConfig>, state: State, log: Sender<LogCommand>, snapshots: Sender<SnapshotJob>) -> Self {
+    pub fn new(
+        config: Arc<CoordinatorConfig>,
+        state: State,
+        log: Sender<LogCommand>,
+        snapshots: Sender<SnapshotJob>,
+    ) -> Self {
         let now = Instant::now();
         let durable_zxid = state.last_zxid;
         Self {
@@ -160,7 +182,10 @@ impl Processor {
     /// Runs until Shutdown (after everything logged is durable) or until every sender is gone.
     pub fn run(mut self, inputs: Receiver<Input>) {
         loop {
-            let wait = self.next_tick.min(self.next_reap).saturating_duration_since(Instant::now());
+            let wait = self
+                .next_tick
+                .min(self.next_reap)
+                .saturating_duration_since(Instant::now());
             match inputs.recv_timeout(wait) {
                 Ok(input) => {
                     self.handle(input);
@@ -178,7 +203,10 @@ impl Processor {
             self.housekeeping(Instant::now());
             self.flush_log();
             self.maybe_snapshot();
-            if self.shutting_down && self.durable_zxid >= self.state.last_zxid && self.pending.is_empty() {
+            if self.shutting_down
+                && self.durable_zxid >= self.state.last_zxid
+                && self.pending.is_empty()
+            {
                 break;
             }
         }
@@ -186,8 +214,19 @@ impl Processor {
 
     fn handle(&mut self, input: Input) {
         match input {
-            Input::Connect { conn, peer, request, sender } => self.connect(conn, peer, request, sender),
-            Input::Request { conn, xid, op, request, received } => self.request(conn, xid, op, request, received),
+            Input::Connect {
+                conn,
+                peer,
+                request,
+                sender,
+            } => self.connect(conn, peer, request, sender),
+            Input::Request {
+                conn,
+                xid,
+                op,
+                request,
+                received,
+            } => self.request(conn, xid, op, request, received),
             Input::Closed { conn } => self.closed(conn),
             Input::Durable { zxid } => {
                 self.durable_zxid = self.durable_zxid.max(zxid);
@@ -213,12 +252,22 @@ impl Processor {
         if self.pending.is_empty() && tag <= self.durable_zxid {
             self.deliver(conn, out, received, last_zxid);
         } else {
-            self.pending.push_back(Pending { tag, conn, out, received, last_zxid });
+            self.pending.push_back(Pending {
+                tag,
+                conn,
+                out,
+                received,
+                last_zxid,
+            });
         }
     }
 
     fn release(&mut self) {
-        while self.pending.front().is_some_and(|front| front.tag <= self.durable_zxid) {
+        while self
+            .pending
+            .front()
+            .is_some_and(|front| front.tag <= self.durable_zxid)
+        {
             if let Some(item) = self.pending.pop_front() {
                 self.deliver(item.conn, item.out, item.received, item.last_zxid);
             }
@@ -226,7 +275,9 @@ impl Processor {
     }
 
     fn deliver(&mut self, conn_id: ConnId, out: Outbound, received: Option<Instant>, zxid: i64) {
-        let Some(conn) = self.conns.get_mut(&conn_id) else { return };
+        let Some(conn) = self.conns.get_mut(&conn_id) else {
+            return;
+        };
         if !matches!(out, Outbound::Close) {
             conn.sent += 1;
             self.sent += 1;
@@ -241,7 +292,14 @@ impl Processor {
         let _ = conn.sender.send(out);
     }
 
-    fn reply(&mut self, conn: ConnId, xid: i32, tag: i64, result: Result<Body, ErrorCode>, received: Instant) {
+    fn reply(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        tag: i64,
+        result: Result<Body, ErrorCode>,
+        received: Instant,
+    ) {
         let frame = match &result {
             Ok(body) => reply_frame(xid, tag, 0, Some(body as &dyn Encode)),
             Err(code) => reply_frame(xid, tag, *code as i32, None),
@@ -277,7 +335,13 @@ impl Processor {
 
     /// Assigns the next zxid to `op` and queues it for the log. Returns the zxid.
     fn log_txn(&mut self, session: SessionId, cxid: i32, op: TxnOp) -> Txn {
-        let txn = Txn { session_id: session, cxid, zxid: self.state.last_zxid + 1, time: now_ms(), op };
+        let txn = Txn {
+            session_id: session,
+            cxid,
+            zxid: self.state.last_zxid + 1,
+            time: now_ms(),
+            op,
+        };
         self.log_batch.push((txn.zxid, txn.encode()));
         self.txns_since_snapshot += 1;
         txn
@@ -308,12 +372,21 @@ impl Processor {
         self.snapshot_in_progress = true;
         self.txns_since_snapshot = 0;
         self.snapshot_threshold = snapshot_threshold(self.config.snap_count);
-        let _ = self.snapshots.send(SnapshotJob { zxid: self.state.last_zxid, payload });
+        let _ = self.snapshots.send(SnapshotJob {
+            zxid: self.state.last_zxid,
+            payload,
+        });
     }
 
     // ---- sessions ---------------------------------------------------------------------------
 
-    fn connect(&mut self, conn: ConnId, peer: SocketAddr, request: ConnectRequest, sender: ConnSender) {
+    fn connect(
+        &mut self,
+        conn: ConnId,
+        peer: SocketAddr,
+        request: ConnectRequest,
+        sender: ConnSender,
+    ) {
         self.conns.insert(
             conn,
             Conn {
@@ -341,13 +414,23 @@ impl Processor {
             self.close_conn(last_zxid, conn);
             return;
         }
-        let timeout = negotiate_timeout(request.timeout, self.config.min_session_timeout, self.config.max_session_timeout);
+        let timeout = negotiate_timeout(
+            request.timeout,
+            self.config.min_session_timeout,
+            self.config.max_session_timeout,
+        );
         let timeout_ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
         let read_only = request.read_only.map(|_| false);
         if request.session_id == 0 {
             let session = self.state.sessions.allocate_id();
             let password = new_password();
-            let zxid = self.commit(session, TxnOp::CreateSession { timeout_ms, password: password.clone() });
+            let zxid = self.commit(
+                session,
+                TxnOp::CreateSession {
+                    timeout_ms,
+                    password: password.clone(),
+                },
+            );
             if let Some(entry) = self.state.sessions.get_mut(session) {
                 entry.conn = Some(conn);
             }
@@ -355,7 +438,13 @@ impl Processor {
                 entry.session = Some(session);
             }
             tracing::info!("Established session {session} with negotiated timeout {timeout_ms} for client {peer}");
-            let response = ConnectResponse { protocol_version: 0, timeout: timeout_ms, session_id: session.0, passwd: password, read_only };
+            let response = ConnectResponse {
+                protocol_version: 0,
+                timeout: timeout_ms,
+                session_id: session.0,
+                passwd: password,
+                read_only,
+            };
             self.enqueue(zxid, conn, Outbound::Event(connect_frame(&response)), None);
             return;
         }
@@ -367,12 +456,27 @@ impl Processor {
             .is_some_and(|entry| !entry.closing && entry.password == request.passwd);
         if !valid {
             tracing::info!("Invalid session {session} for client {peer}, probably expired");
-            let response = ConnectResponse { protocol_version: 0, timeout: 0, session_id: 0, passwd: vec![0; 16], read_only };
-            self.enqueue(last_zxid, conn, Outbound::Event(connect_frame(&response)), None);
+            let response = ConnectResponse {
+                protocol_version: 0,
+                timeout: 0,
+                session_id: 0,
+                passwd: vec![0; 16],
+                read_only,
+            };
+            self.enqueue(
+                last_zxid,
+                conn,
+                Outbound::Event(connect_frame(&response)),
+                None,
+            );
             self.close_conn(last_zxid, conn);
             return;
         }
-        let previous = self.state.sessions.get(session).and_then(|entry| entry.conn);
+        let previous = self
+            .state
+            .sessions
+            .get(session)
+            .and_then(|entry| entry.conn);
         if let Some(old) = previous.filter(|old| *old != conn) {
             self.close_conn(last_zxid, old);
         }
@@ -386,8 +490,19 @@ impl Processor {
         }
         tracing::info!("Re-established session {session} with negotiated timeout {timeout_ms} for client {peer}");
         let password = request.passwd;
-        let response = ConnectResponse { protocol_version: 0, timeout: timeout_ms, session_id: session.0, passwd: password, read_only };
-        self.enqueue(last_zxid, conn, Outbound::Event(connect_frame(&response)), None);
+        let response = ConnectResponse {
+            protocol_version: 0,
+            timeout: timeout_ms,
+            session_id: session.0,
+            passwd: password,
+            read_only,
+        };
+        self.enqueue(
+            last_zxid,
+            conn,
+            Outbound::Event(connect_frame(&response)),
+            None,
+        );
     }
 
     fn closed(&mut self, conn: ConnId) {
@@ -426,9 +541,17 @@ impl Processor {
         if now >= self.next_tick {
             self.next_tick = now + self.config.tick_time;
             for session in self.state.sessions.expired(now) {
-                let timeout = self.state.sessions.get(session).map_or(0, |entry| entry.timeout.as_millis());
+                let timeout = self
+                    .state
+                    .sessions
+                    .get(session)
+                    .map_or(0, |entry| entry.timeout.as_millis());
                 tracing::info!("Expiring session {session}, timeout of {timeout}ms exceeded");
-                let conn = self.state.sessions.get(session).and_then(|entry| entry.conn);
+                let conn = self
+                    .state
+                    .sessions
+                    .get(session)
+                    .and_then(|entry| entry.conn);
                 let zxid = self.end_session(session);
                 if let Some(conn) = conn {
                     self.close_conn(zxid, conn);
@@ -446,8 +569,17 @@ impl Processor {
 
     // ---- requests ---------------------------------------------------------------------------
 
-    fn request(&mut self, conn: ConnId, xid: i32, op: i32, request: Result<Request, DecodeError>, received: Instant) {
-        let Some(entry) = self.conns.get_mut(&conn) else { return };
+    fn request(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        op: i32,
+        request: Result<Request, DecodeError>,
+        received: Instant,
+    ) {
+        let Some(entry) = self.conns.get_mut(&conn) else {
+            return;
+        };
         let Some(session) = entry.session else { return };
         entry.received += 1;
         entry.last_cxid = xid;
@@ -457,10 +589,24 @@ impl Processor {
         let last_zxid = self.state.last_zxid;
         let request = match request {
             Ok(request) => request,
-            Err(DecodeError::UnknownOpCode(_)) => return self.reply(conn, xid, last_zxid, Err(ErrorCode::Unimplemented), received),
+            Err(DecodeError::UnknownOpCode(_)) => {
+                return self.reply(
+                    conn,
+                    xid,
+                    last_zxid,
+                    Err(ErrorCode::Unimplemented),
+                    received,
+                )
+            }
             Err(error) => {
                 tracing::debug!("Malformed request (op {op}) from session {session}: {error}");
-                return self.reply(conn, xid, last_zxid, Err(ErrorCode::MarshallingError), received);
+                return self.reply(
+                    conn,
+                    xid,
+                    last_zxid,
+                    Err(ErrorCode::MarshallingError),
+                    received,
+                );
             }
         };
         match &request {
@@ -481,27 +627,86 @@ impl Processor {
             }
             Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => {
                 let op = request.op();
-                let write = Write::Create { op, path: &r.path, data: r.data.as_deref(), acl: &r.acl, flags: r.flags, ttl: 0 };
+                let write = Write::Create {
+                    op,
+                    path: &r.path,
+                    data: r.data.as_deref(),
+                    acl: &r.acl,
+                    flags: r.flags,
+                    ttl: 0,
+                };
                 self.write(conn, session, xid, write, received);
             }
             Request::CreateTtl(r) => {
-                let write =
-                    Write::Create { op: OpCode::CreateTtl, path: &r.path, data: r.data.as_deref(), acl: &r.acl, flags: r.flags, ttl: r.ttl };
+                let write = Write::Create {
+                    op: OpCode::CreateTtl,
+                    path: &r.path,
+                    data: r.data.as_deref(),
+                    acl: &r.acl,
+                    flags: r.flags,
+                    ttl: r.ttl,
+                };
                 self.write(conn, session, xid, write, received);
             }
-            Request::Delete(r) => self.write(conn, session, xid, Write::Delete { path: &r.path, version: r.version }, received),
-            Request::SetData(r) => {
-                self.write(conn, session, xid, Write::SetData { path: &r.path, data: r.data.as_deref(), version: r.version }, received)
-            }
-            Request::SetAcl(r) => self.write(conn, session, xid, Write::SetAcl { path: &r.path, acl: &r.acl, version: r.version }, received),
-            Request::Check(r) => self.write(conn, session, xid, Write::Check { path: &r.path, version: r.version }, received),
+            Request::Delete(r) => self.write(
+                conn,
+                session,
+                xid,
+                Write::Delete {
+                    path: &r.path,
+                    version: r.version,
+                },
+                received,
+            ),
+            Request::SetData(r) => self.write(
+                conn,
+                session,
+                xid,
+                Write::SetData {
+                    path: &r.path,
+                    data: r.data.as_deref(),
+                    version: r.version,
+                },
+                received,
+            ),
+            Request::SetAcl(r) => self.write(
+                conn,
+                session,
+                xid,
+                Write::SetAcl {
+                    path: &r.path,
+                    acl: &r.acl,
+                    version: r.version,
+                },
+                received,
+            ),
+            Request::Check(r) => self.write(
+                conn,
+                session,
+                xid,
+                Write::Check {
+                    path: &r.path,
+                    version: r.version,
+                },
+                received,
+            ),
             Request::Multi(ops) => self.write(conn, session, xid, Write::Multi(ops), received),
-            Request::Sasl(_) | Request::DeleteContainer(_) | Request::CreateSession => {
-                self.reply(conn, xid, last_zxid, Err(ErrorCode::Unimplemented), received)
-            }
+            Request::Sasl(_) | Request::DeleteContainer(_) | Request::CreateSession => self.reply(
+                conn,
+                xid,
+                last_zxid,
+                Err(ErrorCode::Unimplemented),
+                received,
+            ),
             _ => {
-                let Some(entry) = self.conns.get(&conn) else { return };
-                let ctx = read::ReadContext { conn, session, auth: &entry.auth };
+                let Some(entry) = self.conns.get(&conn) else {
+                    return;
+                };
+                let ctx = read::ReadContext {
+                    conn,
+                    session,
+                    auth: &entry.auth,
+                };
                 let result = read::execute(&self.state.tree, &mut self.watches, &ctx, &request)
                     .unwrap_or(Err(ErrorCode::Unimplemented));
                 self.reply(conn, xid, last_zxid, result, received);
@@ -509,8 +714,17 @@ impl Processor {
         }
     }
 
-    fn write(&mut self, conn: ConnId, session: SessionId, xid: i32, write: Write<'_>, received: Instant) {
-        let Some(entry) = self.conns.get(&conn) else { return };
+    fn write(
+        &mut self,
+        conn: ConnId,
+        session: SessionId,
+        xid: i32,
+        write: Write<'_>,
+        received: Instant,
+    ) {
+        let Some(entry) = self.conns.get(&conn) else {
+            return;
+        };
         let ctx = WriteContext {
             zxid: self.state.last_zxid + 1,
             time: now_ms(),
@@ -519,7 +733,13 @@ impl Processor {
             extended_types: self.config.extended_types_enabled,
         };
         let executed = write::execute(&mut self.state.tree, &ctx, write);
-        let txn = Txn { session_id: session, cxid: xid, zxid: ctx.zxid, time: ctx.time, op: executed.op };
+        let txn = Txn {
+            session_id: session,
+            cxid: xid,
+            zxid: ctx.zxid,
+            time: ctx.time,
+            op: executed.op,
+        };
         self.log_batch.push((txn.zxid, txn.encode()));
         self.txns_since_snapshot += 1;
         self.state.last_zxid = txn.zxid;
@@ -537,9 +757,17 @@ impl Processor {
     fn auth(&mut self, conn: ConnId, packet: &AuthPacket, received: Instant) {
         let last_zxid = self.state.last_zxid;
         let super_digest = self.config.super_digest.clone();
-        let Some(entry) = self.conns.get_mut(&conn) else { return };
+        let Some(entry) = self.conns.get_mut(&conn) else {
+            return;
+        };
         let peer = entry.peer.ip();
-        match acl::authenticate(&mut entry.auth, &packet.scheme, &packet.auth, peer, super_digest.as_deref()) {
+        match acl::authenticate(
+            &mut entry.auth,
+            &packet.scheme,
+            &packet.auth,
+            peer,
+            super_digest.as_deref(),
+        ) {
             Ok(()) => self.reply(conn, xid::AUTH, last_zxid, Ok(Body::Empty), received),
             Err(code) => {
                 tracing::warn!("Authentication failed for scheme: {}", packet.scheme);
@@ -576,7 +804,10 @@ impl Processor {
                 id: *id,
                 peer: conn.peer,
                 session: conn.session,
-                timeout: conn.session.and_then(|s| self.state.sessions.get(s)).map(|s| s.timeout),
+                timeout: conn
+                    .session
+                    .and_then(|s| self.state.sessions.get(s))
+                    .map(|s| s.timeout),
                 queued: self.pending.iter().filter(|item| item.conn == *id).count(),
                 received: conn.received,
                 sent: conn.sent,

@@ -5,8 +5,9 @@
 use crate::ids::{ConnId, SessionId};
 use crate::protocol::codes::{perms, ErrorCode, EventType};
 use crate::protocol::records::{
-    ClientInfo, CountResponse, ErrorResponse, GetAclResponse, GetChildren2Response, GetChildrenResponse,
-    GetDataResponse, GetEphemeralsResponse, PathResponse, SetWatches, StatResponse, WatchesRequest, WhoAmIResponse,
+    ClientInfo, CountResponse, ErrorResponse, GetAclResponse, GetChildren2Response,
+    GetChildrenResponse, GetDataResponse, GetEphemeralsResponse, PathResponse, SetWatches,
+    StatResponse, WatchesRequest, WhoAmIResponse,
 };
 use crate::protocol::request::{ReadOp, Request};
 use crate::protocol::response::{MultiReadResponse, ReadResult};
@@ -45,53 +46,84 @@ pub fn execute(
             if request.watch {
                 watches.add(ctx.conn, &request.path, WatchKind::Data);
             }
-            tree.node(&request.path).map(|node| Body::Stat(StatResponse { stat: node.stat() })).ok_or(ErrorCode::NoNode)
+            tree.node(&request.path)
+                .map(|node| Body::Stat(StatResponse { stat: node.stat() }))
+                .ok_or(ErrorCode::NoNode)
         }
         Request::GetData(request) => readable(tree, ctx.auth, &request.path).map(|node| {
             if request.watch {
                 watches.add(ctx.conn, &request.path, WatchKind::Data);
             }
-            Body::GetData(GetDataResponse { data: node.data.as_ref().map(|data| data.to_vec()), stat: node.stat() })
+            Body::GetData(GetDataResponse {
+                data: node.data.as_ref().map(|data| data.to_vec()),
+                stat: node.stat(),
+            })
         }),
         Request::GetChildren(request) => readable(tree, ctx.auth, &request.path).map(|node| {
             if request.watch {
                 watches.add(ctx.conn, &request.path, WatchKind::Child);
             }
-            Body::Children(GetChildrenResponse { children: children_of(node) })
+            Body::Children(GetChildrenResponse {
+                children: children_of(node),
+            })
         }),
         Request::GetChildren2(request) => readable(tree, ctx.auth, &request.path).map(|node| {
             if request.watch {
                 watches.add(ctx.conn, &request.path, WatchKind::Child);
             }
-            Body::Children2(GetChildren2Response { children: children_of(node), stat: node.stat() })
+            Body::Children2(GetChildren2Response {
+                children: children_of(node),
+                stat: node.stat(),
+            })
         }),
-        Request::GetAcl(request) => tree.node(&request.path).ok_or(ErrorCode::NoNode).and_then(|node| {
-            acl::check(&node.acl, ctx.auth, perms::READ | perms::ADMIN)?;
-            let shown = if acl::check(&node.acl, ctx.auth, perms::ADMIN).is_ok() {
-                node.acl.to_vec()
-            } else {
-                acl::masked(&node.acl)
-            };
-            Ok(Body::GetAcl(GetAclResponse { acl: shown, stat: node.stat() }))
-        }),
-        Request::Sync(request) => Ok(Body::Path(PathResponse { path: request.path.clone() })),
-        Request::GetAllChildrenNumber(request) => readable(tree, ctx.auth, &request.path).map(|_| {
-            let total = i32::try_from(tree.descendant_count(&request.path)).unwrap_or(i32::MAX);
-            Body::Count(CountResponse { total })
-        }),
+        Request::GetAcl(request) => {
+            tree.node(&request.path)
+                .ok_or(ErrorCode::NoNode)
+                .and_then(|node| {
+                    acl::check(&node.acl, ctx.auth, perms::READ | perms::ADMIN)?;
+                    let shown = if acl::check(&node.acl, ctx.auth, perms::ADMIN).is_ok() {
+                        node.acl.to_vec()
+                    } else {
+                        acl::masked(&node.acl)
+                    };
+                    Ok(Body::GetAcl(GetAclResponse {
+                        acl: shown,
+                        stat: node.stat(),
+                    }))
+                })
+        }
+        Request::Sync(request) => Ok(Body::Path(PathResponse {
+            path: request.path.clone(),
+        })),
+        Request::GetAllChildrenNumber(request) => {
+            readable(tree, ctx.auth, &request.path).map(|_| {
+                let total = i32::try_from(tree.descendant_count(&request.path)).unwrap_or(i32::MAX);
+                Body::Count(CountResponse { total })
+            })
+        }
         Request::GetEphemerals(request) => {
             let prefix = request.path.trim();
             let everything = prefix.is_empty() || prefix == "/";
-            let ephemerals =
-                tree.ephemerals_of(ctx.session).filter(|path| everything || path.starts_with(prefix)).cloned().collect();
+            let ephemerals = tree
+                .ephemerals_of(ctx.session)
+                .filter(|path| everything || path.starts_with(prefix))
+                .cloned()
+                .collect();
             Ok(Body::Ephemerals(GetEphemeralsResponse { ephemerals }))
         }
         Request::WhoAmI => {
             let mut client_info = Vec::new();
             let (ips, others): (Vec<_>, Vec<_>) = ctx.auth.iter().partition(|id| id.scheme == "ip");
             for id in others.into_iter().chain(ips) {
-                let user = if id.scheme == "digest" { id.id.split(':').next().unwrap_or_default().to_owned() } else { id.id.clone() };
-                client_info.push(ClientInfo { auth_scheme: id.scheme.clone(), user });
+                let user = if id.scheme == "digest" {
+                    id.id.split(':').next().unwrap_or_default().to_owned()
+                } else {
+                    id.id.clone()
+                };
+                client_info.push(ClientInfo {
+                    auth_scheme: id.scheme.clone(),
+                    user,
+                });
             }
             Ok(Body::WhoAmI(WhoAmIResponse { client_info }))
         }
@@ -99,12 +131,16 @@ pub fn execute(
             let mut results = Vec::with_capacity(ops.len());
             for op in ops {
                 let result = match op {
-                    ReadOp::GetData { path } => readable(tree, ctx.auth, path).map(|node| ReadResult::GetData {
-                        data: node.data.as_ref().map(|data| data.to_vec()),
-                        stat: node.stat(),
-                    }),
+                    ReadOp::GetData { path } => {
+                        readable(tree, ctx.auth, path).map(|node| ReadResult::GetData {
+                            data: node.data.as_ref().map(|data| data.to_vec()),
+                            stat: node.stat(),
+                        })
+                    }
                     ReadOp::GetChildren { path } => {
-                        readable(tree, ctx.auth, path).map(|node| ReadResult::GetChildren { children: children_of(node) })
+                        readable(tree, ctx.auth, path).map(|node| ReadResult::GetChildren {
+                            children: children_of(node),
+                        })
                     }
                 };
                 results.push(result.unwrap_or_else(|code| ReadResult::Error { err: code as i32 }));
@@ -126,7 +162,12 @@ pub fn execute(
 }
 
 /// removeWatches (or checkWatches, `check_only`): NoWatcher when nothing matches.
-fn remove_watches(watches: &mut WatchManager, conn: ConnId, request: &WatchesRequest, check_only: bool) -> Result<Body, ErrorCode> {
+fn remove_watches(
+    watches: &mut WatchManager,
+    conn: ConnId,
+    request: &WatchesRequest,
+    check_only: bool,
+) -> Result<Body, ErrorCode> {
     let kind = match request.watcher_type {
         1 => RemoveKind::Child,
         2 => RemoveKind::Data,
@@ -142,12 +183,19 @@ fn remove_watches(watches: &mut WatchManager, conn: ConnId, request: &WatchesReq
 
 /// What setWatches does on reconnect: fires at once what changed since `relative_zxid`, re-arms
 /// the rest. Returns the events to send before the reply.
-pub fn set_watches(tree: &DataTree, watches: &mut WatchManager, conn: ConnId, request: &SetWatches) -> Vec<(String, EventType)> {
+pub fn set_watches(
+    tree: &DataTree,
+    watches: &mut WatchManager,
+    conn: ConnId,
+    request: &SetWatches,
+) -> Vec<(String, EventType)> {
     let mut fired = Vec::new();
     for path in &request.data_watches {
         match tree.node(path) {
             None => fired.push((path.clone(), EventType::NodeDeleted)),
-            Some(node) if node.mzxid > request.relative_zxid => fired.push((path.clone(), EventType::NodeDataChanged)),
+            Some(node) if node.mzxid > request.relative_zxid => {
+                fired.push((path.clone(), EventType::NodeDataChanged))
+            }
             Some(_) => watches.add(conn, path, WatchKind::Data),
         }
     }
@@ -161,7 +209,9 @@ pub fn set_watches(tree: &DataTree, watches: &mut WatchManager, conn: ConnId, re
     for path in &request.child_watches {
         match tree.node(path) {
             None => fired.push((path.clone(), EventType::NodeDeleted)),
-            Some(node) if node.pzxid > request.relative_zxid => fired.push((path.clone(), EventType::NodeChildrenChanged)),
+            Some(node) if node.pzxid > request.relative_zxid => {
+                fired.push((path.clone(), EventType::NodeChildrenChanged))
+            }
             Some(_) => watches.add(conn, path, WatchKind::Child),
         }
     }

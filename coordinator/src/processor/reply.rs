@@ -3,8 +3,9 @@
 
 use crate::protocol::jute::{Encode, Writer};
 use crate::protocol::records::{
-    Create2Response, CreateResponse, ErrorResponse, GetAclResponse, GetChildren2Response, GetChildrenResponse,
-    GetDataResponse, GetEphemeralsResponse, CountResponse, PathResponse, StatResponse, WhoAmIResponse,
+    CountResponse, Create2Response, CreateResponse, ErrorResponse, GetAclResponse,
+    GetChildren2Response, GetChildrenResponse, GetDataResponse, GetEphemeralsResponse,
+    PathResponse, StatResponse, WhoAmIResponse,
 };
 use crate::protocol::response::{MultiReadResponse, MultiResponse};
 

@@ -21,7 +21,11 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        Self { tree: DataTree::new(), sessions: SessionTable::new(), last_zxid: 0 }
+        Self {
+            tree: DataTree::new(),
+            sessions: SessionTable::new(),
+            last_zxid: 0,
+        }
     }
 }
 
@@ -36,26 +40,46 @@ impl State {
         (changes, skipped)
     }
 
-    fn apply_op(&mut self, txn: &Txn, op: &TxnOp, now: Instant, changes: &mut Vec<Change>, skipped: &mut usize) {
+    fn apply_op(
+        &mut self,
+        txn: &Txn,
+        op: &TxnOp,
+        now: Instant,
+        changes: &mut Vec<Change>,
+        skipped: &mut usize,
+    ) {
         let zxid = txn.zxid;
         let outcome = match op {
-            TxnOp::CreateSession { timeout_ms, password } => {
+            TxnOp::CreateSession {
+                timeout_ms,
+                password,
+            } => {
                 let timeout = Duration::from_millis(u64::try_from(*timeout_ms).unwrap_or(0));
-                self.sessions.insert(txn.session_id, timeout, password.clone(), now);
+                self.sessions
+                    .insert(txn.session_id, timeout, password.clone(), now);
                 Ok(())
             }
             TxnOp::CloseSession => {
                 changes.extend(self.close_session(txn.session_id, zxid));
                 Ok(())
             }
-            TxnOp::Create { path, data, acl, kind } => self
+            TxnOp::Create {
+                path,
+                data,
+                acl,
+                kind,
+            } => self
                 .tree
                 .create(path, data.clone(), acl.clone(), *kind, zxid, txn.time)
                 .map(|(_, events)| changes.extend(events)),
-            TxnOp::Delete { path } => self.tree.delete(path, zxid).map(|(_, events)| changes.extend(events)),
-            TxnOp::SetData { path, data } => {
-                self.tree.set_data(path, data.clone(), zxid, txn.time).map(|(_, event)| changes.push(event))
-            }
+            TxnOp::Delete { path } => self
+                .tree
+                .delete(path, zxid)
+                .map(|(_, events)| changes.extend(events)),
+            TxnOp::SetData { path, data } => self
+                .tree
+                .set_data(path, data.clone(), zxid, txn.time)
+                .map(|(_, event)| changes.push(event)),
             TxnOp::SetAcl { path, acl } => self.tree.set_acl(path, acl.clone()).map(|_| ()),
             TxnOp::Check { .. } | TxnOp::Error { .. } => Ok(()),
             TxnOp::Multi(ops) => {
@@ -99,6 +123,10 @@ impl State {
         if !input.is_empty() {
             return Err(DecodeError::Invalid("trailing bytes after snapshot"));
         }
-        Ok(State { tree, sessions, last_zxid })
+        Ok(State {
+            tree,
+            sessions,
+            last_zxid,
+        })
     }
 }

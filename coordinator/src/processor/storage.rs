@@ -54,7 +54,13 @@ pub fn run_log_writer(mut log: TxnLog, commands: Receiver<LogCommand>, processor
             if let Err(error) = log.commit() {
                 fatal(&error);
             }
-            if processor.send(Input::Durable { zxid: log.last_zxid() }).is_err() && !stop {
+            if processor
+                .send(Input::Durable {
+                    zxid: log.last_zxid(),
+                })
+                .is_err()
+                && !stop
+            {
                 break;
             }
         }
@@ -91,7 +97,9 @@ pub fn run_snapshot_writer(
                         job.payload.len(),
                         started.elapsed()
                     ),
-                    Err(error) => tracing::error!("Snapshot at zxid 0x{:x} failed: {error}", job.zxid),
+                    Err(error) => {
+                        tracing::error!("Snapshot at zxid 0x{:x} failed: {error}", job.zxid)
+                    }
                 }
                 if processor.send(Input::SnapshotDone).is_err() {
                     return;

@@ -22,7 +22,12 @@ pub struct AuthIds {
 impl AuthIds {
     /// The ids every connection starts with: `ip:<remote address>`.
     pub fn for_peer(addr: IpAddr) -> Self {
-        Self { ids: vec![Id { scheme: "ip".into(), id: addr.to_string() }] }
+        Self {
+            ids: vec![Id {
+                scheme: "ip".into(),
+                id: addr.to_string(),
+            }],
+        }
     }
 
     pub fn add(&mut self, id: Id) {
@@ -38,7 +43,9 @@ impl AuthIds {
     /// Ids that `auth` ACLs expand to: everything but `ip` (ZooKeeper's ip provider does not
     /// count as authenticated).
     fn authenticated(&self) -> impl Iterator<Item = &Id> {
-        self.ids.iter().filter(|id| id.scheme != "ip" && id.scheme != "super")
+        self.ids
+            .iter()
+            .filter(|id| id.scheme != "ip" && id.scheme != "super")
     }
 
     fn is_super(&self) -> bool {
@@ -50,7 +57,10 @@ impl AuthIds {
 pub fn digest_id(credential: &str) -> String {
     let user = credential.split(':').next().unwrap_or(credential);
     let hash = Sha1::digest(credential.as_bytes());
-    format!("{user}:{}", base64::engine::general_purpose::STANDARD.encode(hash))
+    format!(
+        "{user}:{}",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
 }
 
 /// What `addauth scheme credential` does to a connection. `super_digest` is the configured
@@ -67,13 +77,22 @@ pub fn authenticate(
             let credential = std::str::from_utf8(credential).map_err(|_| ErrorCode::AuthFailed)?;
             let id = digest_id(credential);
             if super_digest == Some(id.as_str()) {
-                ids.add(Id { scheme: "super".into(), id: String::new() });
+                ids.add(Id {
+                    scheme: "super".into(),
+                    id: String::new(),
+                });
             }
-            ids.add(Id { scheme: "digest".into(), id });
+            ids.add(Id {
+                scheme: "digest".into(),
+                id,
+            });
             Ok(())
         }
         "ip" => {
-            ids.add(Id { scheme: "ip".into(), id: peer.to_string() });
+            ids.add(Id {
+                scheme: "ip".into(),
+                id: peer.to_string(),
+            });
             Ok(())
         }
         _ => Err(ErrorCode::AuthFailed),
@@ -99,7 +118,13 @@ pub fn fixup(acl: &[Acl], ids: &AuthIds) -> Result<Vec<Acl>, ErrorCode> {
             "auth" => {
                 let mut any = false;
                 for id in ids.authenticated() {
-                    push(Acl { perms: entry.perms, id: id.clone() }, &mut out);
+                    push(
+                        Acl {
+                            perms: entry.perms,
+                            id: id.clone(),
+                        },
+                        &mut out,
+                    );
                     any = true;
                 }
                 if !any {
@@ -136,17 +161,26 @@ fn parse_ip_pattern(pattern: &str) -> Option<(IpAddr, u32)> {
 }
 
 fn ip_matches(pattern: &str, candidate: &str) -> bool {
-    let (Some((network, bits)), Ok(candidate)) = (parse_ip_pattern(pattern), candidate.parse::<IpAddr>())
+    let (Some((network, bits)), Ok(candidate)) =
+        (parse_ip_pattern(pattern), candidate.parse::<IpAddr>())
     else {
         return false;
     };
     match (network, candidate) {
         (IpAddr::V4(network), IpAddr::V4(candidate)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             u32::from(network) & mask == u32::from(candidate) & mask
         }
         (IpAddr::V6(network), IpAddr::V6(candidate)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             u128::from(network) & mask == u128::from(candidate) & mask
         }
         _ => false,
@@ -188,7 +222,13 @@ pub fn masked(acl: &[Acl]) -> Vec<Acl> {
         .map(|entry| {
             if entry.id.scheme == "digest" {
                 let user = entry.id.id.split(':').next().unwrap_or_default();
-                Acl { perms: entry.perms, id: Id { scheme: "digest".into(), id: format!("{user}:x") } }
+                Acl {
+                    perms: entry.perms,
+                    id: Id {
+                        scheme: "digest".into(),
+                        id: format!("{user}:x"),
+                    },
+                }
             } else {
                 entry.clone()
             }
@@ -198,12 +238,24 @@ pub fn masked(acl: &[Acl]) -> Vec<Acl> {
 
 /// `world:anyone` with all permissions: the ACL of `/`.
 pub fn open_acl() -> Vec<Acl> {
-    vec![Acl { perms: perms::ALL, id: Id { scheme: "world".into(), id: "anyone".into() } }]
+    vec![Acl {
+        perms: perms::ALL,
+        id: Id {
+            scheme: "world".into(),
+            id: "anyone".into(),
+        },
+    }]
 }
 
 /// `world:anyone` read-only: the ACL of `/zookeeper` and its children.
 pub fn read_only_acl() -> Vec<Acl> {
-    vec![Acl { perms: perms::READ, id: Id { scheme: "world".into(), id: "anyone".into() } }]
+    vec![Acl {
+        perms: perms::READ,
+        id: Id {
+            scheme: "world".into(),
+            id: "anyone".into(),
+        },
+    }]
 }
 
 #[cfg(test)]
@@ -212,13 +264,22 @@ mod tests {
     use super::*;
 
     fn acl(perms: i32, scheme: &str, id: &str) -> Acl {
-        Acl { perms, id: Id { scheme: scheme.into(), id: id.into() } }
+        Acl {
+            perms,
+            id: Id {
+                scheme: scheme.into(),
+                id: id.into(),
+            },
+        }
     }
 
     #[test]
     fn digest_matches_zookeeper_hashes() {
         assert_eq!(digest_id("bob:pw"), "bob:ikIaKsbtGweaHnb/jKn7OHqbunM=");
-        assert_eq!(digest_id("alice:secret"), "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=");
+        assert_eq!(
+            digest_id("alice:secret"),
+            "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E="
+        );
     }
 
     #[test]
@@ -226,31 +287,59 @@ mod tests {
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         let mut ids = AuthIds::for_peer(peer);
         assert_eq!(fixup(&[], &ids), Err(ErrorCode::InvalidAcl));
-        assert_eq!(fixup(&[acl(31, "auth", "")], &ids), Err(ErrorCode::InvalidAcl));
-        assert_eq!(fixup(&[acl(31, "ip", "300.1.1.1")], &ids), Err(ErrorCode::InvalidAcl));
-        assert_eq!(fixup(&[acl(31, "world", "someone")], &ids), Err(ErrorCode::InvalidAcl));
-        assert_eq!(fixup(&[acl(31, "nosuch", "x")], &ids), Err(ErrorCode::InvalidAcl));
+        assert_eq!(
+            fixup(&[acl(31, "auth", "")], &ids),
+            Err(ErrorCode::InvalidAcl)
+        );
+        assert_eq!(
+            fixup(&[acl(31, "ip", "300.1.1.1")], &ids),
+            Err(ErrorCode::InvalidAcl)
+        );
+        assert_eq!(
+            fixup(&[acl(31, "world", "someone")], &ids),
+            Err(ErrorCode::InvalidAcl)
+        );
+        assert_eq!(
+            fixup(&[acl(31, "nosuch", "x")], &ids),
+            Err(ErrorCode::InvalidAcl)
+        );
         assert!(fixup(&[acl(31, "digest", "u:notahash")], &ids).is_ok());
         assert!(fixup(&[acl(31, "ip", "10.0.0.0/8")], &ids).is_ok());
         authenticate(&mut ids, "digest", b"bob:pw", peer, None).unwrap();
         let expanded = fixup(&[acl(31, "auth", "")], &ids).unwrap();
-        assert_eq!(expanded, vec![acl(31, "digest", "bob:ikIaKsbtGweaHnb/jKn7OHqbunM=")]);
+        assert_eq!(
+            expanded,
+            vec![acl(31, "digest", "bob:ikIaKsbtGweaHnb/jKn7OHqbunM=")]
+        );
     }
 
     #[test]
     fn check_matches_ids_and_perms() {
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         let mut ids = AuthIds::for_peer(peer);
-        let node = vec![acl(perms::READ, "ip", "127.0.0.0/8"), acl(perms::ALL, "digest", &digest_id("bob:pw"))];
+        let node = vec![
+            acl(perms::READ, "ip", "127.0.0.0/8"),
+            acl(perms::ALL, "digest", &digest_id("bob:pw")),
+        ];
         assert!(check(&node, &ids, perms::READ).is_ok());
         assert_eq!(check(&node, &ids, perms::WRITE), Err(ErrorCode::NoAuth));
         authenticate(&mut ids, "digest", b"bob:pw", peer, None).unwrap();
         assert!(check(&node, &ids, perms::WRITE).is_ok());
         assert!(check(&[], &ids, perms::ADMIN).is_ok());
         let mut root = AuthIds::for_peer(peer);
-        authenticate(&mut root, "digest", b"super:s", peer, Some(&digest_id("super:s"))).unwrap();
+        authenticate(
+            &mut root,
+            "digest",
+            b"super:s",
+            peer,
+            Some(&digest_id("super:s")),
+        )
+        .unwrap();
         assert!(check(&[acl(perms::READ, "ip", "10.0.0.1")], &root, perms::ADMIN).is_ok());
-        assert_eq!(authenticate(&mut root, "kerberos", b"x", peer, None), Err(ErrorCode::AuthFailed));
+        assert_eq!(
+            authenticate(&mut root, "kerberos", b"x", peer, None),
+            Err(ErrorCode::AuthFailed)
+        );
     }
 
     #[test]

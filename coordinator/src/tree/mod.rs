@@ -26,10 +26,27 @@ pub type Change = (String, EventType);
 /// How to reverse one applied change.
 #[derive(Debug)]
 pub enum Undo {
-    Created { path: String, parent: ParentStat },
-    Deleted { path: String, node: Box<Node>, parent: ParentStat },
-    DataSet { path: String, data: Option<Bytes>, version: i32, mzxid: i64, mtime: i64 },
-    AclSet { path: String, acl: Arc<[Acl]>, aversion: i32 },
+    Created {
+        path: String,
+        parent: ParentStat,
+    },
+    Deleted {
+        path: String,
+        node: Box<Node>,
+        parent: ParentStat,
+    },
+    DataSet {
+        path: String,
+        data: Option<Bytes>,
+        version: i32,
+        mzxid: i64,
+        mtime: i64,
+    },
+    AclSet {
+        path: String,
+        acl: Arc<[Acl]>,
+        aversion: i32,
+    },
 }
 
 /// The parent fields a child create or delete changes.
@@ -75,8 +92,14 @@ impl DataTree {
         system.children.insert("config".into());
         tree.nodes.insert("/".into(), root);
         tree.nodes.insert("/zookeeper".into(), system);
-        tree.nodes.insert("/zookeeper/quota".into(), Node::new(None, open, NodeKind::Persistent, 0, 0));
-        tree.nodes.insert("/zookeeper/config".into(), Node::new(None, read_only, NodeKind::Persistent, 0, 0));
+        tree.nodes.insert(
+            "/zookeeper/quota".into(),
+            Node::new(None, open, NodeKind::Persistent, 0, 0),
+        );
+        tree.nodes.insert(
+            "/zookeeper/config".into(),
+            Node::new(None, read_only, NodeKind::Persistent, 0, 0),
+        );
         tree.data_bytes = tree.nodes.keys().map(|path| path.len() as u64).sum();
         tree
     }
@@ -120,7 +143,9 @@ impl DataTree {
         let mut count = 0;
         let mut stack = vec![path.to_owned()];
         while let Some(current) = stack.pop() {
-            let Some(node) = self.nodes.get(&current) else { continue };
+            let Some(node) = self.nodes.get(&current) else {
+                continue;
+            };
             for child in &node.children {
                 count += 1;
                 stack.push(path::join(&current, child));
@@ -134,7 +159,9 @@ impl DataTree {
     pub fn reapable(&self, now_ms: i64) -> Vec<String> {
         let mut out = Vec::new();
         for candidate in self.containers.iter().chain(self.ttls.iter()) {
-            let Some(node) = self.nodes.get(candidate) else { continue };
+            let Some(node) = self.nodes.get(candidate) else {
+                continue;
+            };
             if !node.children.is_empty() {
                 continue;
             }
@@ -166,7 +193,10 @@ impl DataTree {
         }
         let acl = self.intern_acl(acl);
         let parent = self.nodes.get_mut(parent_path).ok_or(ErrorCode::NoNode)?;
-        let saved = ParentStat { child_creates: parent.child_creates, pzxid: parent.pzxid };
+        let saved = ParentStat {
+            child_creates: parent.child_creates,
+            pzxid: parent.pzxid,
+        };
         parent.child_creates = parent.child_creates.wrapping_add(1);
         parent.pzxid = zxid;
         parent.children.insert(name.to_owned());
@@ -174,8 +204,17 @@ impl DataTree {
         self.data_bytes += path.len() as u64 + node.data_len() as u64;
         self.index(path, &node);
         self.nodes.insert(path.to_owned(), node);
-        let changes = [(path.to_owned(), EventType::NodeCreated), (parent_path.to_owned(), EventType::NodeChildrenChanged)];
-        Ok((Undo::Created { path: path.to_owned(), parent: saved }, changes))
+        let changes = [
+            (path.to_owned(), EventType::NodeCreated),
+            (parent_path.to_owned(), EventType::NodeChildrenChanged),
+        ];
+        Ok((
+            Undo::Created {
+                path: path.to_owned(),
+                parent: saved,
+            },
+            changes,
+        ))
     }
 
     /// Removes a childless node.
@@ -187,21 +226,42 @@ impl DataTree {
             Some(_) => {}
         }
         let parent = self.nodes.get_mut(parent_path).ok_or(ErrorCode::NoNode)?;
-        let saved = ParentStat { child_creates: parent.child_creates, pzxid: parent.pzxid };
+        let saved = ParentStat {
+            child_creates: parent.child_creates,
+            pzxid: parent.pzxid,
+        };
         parent.children.remove(name);
         // A delete only moves pzxid forward.
         if zxid > parent.pzxid {
             parent.pzxid = zxid;
         }
         let node = self.nodes.remove(path).ok_or(ErrorCode::NoNode)?;
-        self.data_bytes = self.data_bytes.saturating_sub(path.len() as u64 + node.data_len() as u64);
+        self.data_bytes = self
+            .data_bytes
+            .saturating_sub(path.len() as u64 + node.data_len() as u64);
         self.unindex(path, &node);
-        let changes = [(path.to_owned(), EventType::NodeDeleted), (parent_path.to_owned(), EventType::NodeChildrenChanged)];
-        Ok((Undo::Deleted { path: path.to_owned(), node: Box::new(node), parent: saved }, changes))
+        let changes = [
+            (path.to_owned(), EventType::NodeDeleted),
+            (parent_path.to_owned(), EventType::NodeChildrenChanged),
+        ];
+        Ok((
+            Undo::Deleted {
+                path: path.to_owned(),
+                node: Box::new(node),
+                parent: saved,
+            },
+            changes,
+        ))
     }
 
     /// Replaces a node's data; the version goes up by one (wrapping as ZooKeeper's int does).
-    pub fn set_data(&mut self, path: &str, data: Option<Bytes>, zxid: i64, time: i64) -> Result<(Undo, Change), ErrorCode> {
+    pub fn set_data(
+        &mut self,
+        path: &str,
+        data: Option<Bytes>,
+        zxid: i64,
+        time: i64,
+    ) -> Result<(Undo, Change), ErrorCode> {
         let node = self.nodes.get_mut(path).ok_or(ErrorCode::NoNode)?;
         let new_len = data.as_ref().map_or(0, |data| data.len() as u64);
         self.data_bytes = self.data_bytes.saturating_sub(node.data_len() as u64) + new_len;
@@ -222,7 +282,11 @@ impl DataTree {
     pub fn set_acl(&mut self, path: &str, acl: Vec<Acl>) -> Result<Undo, ErrorCode> {
         let acl = self.intern_acl(acl);
         let node = self.nodes.get_mut(path).ok_or(ErrorCode::NoNode)?;
-        let undo = Undo::AclSet { path: path.to_owned(), acl: std::mem::replace(&mut node.acl, acl), aversion: node.aversion };
+        let undo = Undo::AclSet {
+            path: path.to_owned(),
+            acl: std::mem::replace(&mut node.acl, acl),
+            aversion: node.aversion,
+        };
         node.aversion = node.aversion.wrapping_add(1);
         Ok(undo)
     }
@@ -232,7 +296,9 @@ impl DataTree {
         match undo {
             Undo::Created { path, parent } => {
                 if let Some(node) = self.nodes.remove(&path) {
-                    self.data_bytes = self.data_bytes.saturating_sub(path.len() as u64 + node.data_len() as u64);
+                    self.data_bytes = self
+                        .data_bytes
+                        .saturating_sub(path.len() as u64 + node.data_len() as u64);
                     self.unindex(&path, &node);
                 }
                 self.restore_parent(&path, parent, false);
@@ -243,7 +309,13 @@ impl DataTree {
                 self.nodes.insert(path.clone(), *node);
                 self.restore_parent(&path, parent, true);
             }
-            Undo::DataSet { path, data, version, mzxid, mtime } => {
+            Undo::DataSet {
+                path,
+                data,
+                version,
+                mzxid,
+                mtime,
+            } => {
                 if let Some(node) = self.nodes.get_mut(&path) {
                     let current = node.data_len() as u64;
                     let restored = data.as_ref().map_or(0, |data| data.len() as u64);
@@ -254,7 +326,11 @@ impl DataTree {
                     node.mtime = mtime;
                 }
             }
-            Undo::AclSet { path, acl, aversion } => {
+            Undo::AclSet {
+                path,
+                acl,
+                aversion,
+            } => {
                 if let Some(node) = self.nodes.get_mut(&path) {
                     node.acl = acl;
                     node.aversion = aversion;
@@ -264,7 +340,9 @@ impl DataTree {
     }
 
     fn restore_parent(&mut self, path: &str, saved: ParentStat, child_present: bool) {
-        let Some((parent_path, name)) = path::split(path) else { return };
+        let Some((parent_path, name)) = path::split(path) else {
+            return;
+        };
         if let Some(parent) = self.nodes.get_mut(parent_path) {
             parent.child_creates = saved.child_creates;
             parent.pzxid = saved.pzxid;
@@ -279,7 +357,10 @@ impl DataTree {
     fn index(&mut self, path: &str, node: &Node) {
         match node.kind {
             NodeKind::Ephemeral(owner) => {
-                self.ephemerals.entry(owner).or_default().insert(path.to_owned());
+                self.ephemerals
+                    .entry(owner)
+                    .or_default()
+                    .insert(path.to_owned());
             }
             NodeKind::Container => {
                 self.containers.insert(path.to_owned());
@@ -317,7 +398,9 @@ impl DataTree {
         out.write_i64(count);
         let mut stack = vec!["/".to_owned()];
         while let Some(path) = stack.pop() {
-            let Some(node) = self.nodes.get(&path) else { continue };
+            let Some(node) = self.nodes.get(&path) else {
+                continue;
+            };
             out.write_string(&path);
             out.write_buffer(node.data.as_deref());
             out.write_vec(&node.acl, |w, entry| {
@@ -347,7 +430,10 @@ impl DataTree {
 
     /// Reads what [`DataTree::encode`] wrote.
     pub fn decode(input: &mut Reader<'_>) -> Result<DataTree, DecodeError> {
-        let mut tree = DataTree { nodes: HashMap::new(), ..DataTree::new() };
+        let mut tree = DataTree {
+            nodes: HashMap::new(),
+            ..DataTree::new()
+        };
         tree.data_bytes = 0;
         let count = input.read_i64()?;
         if count < 1 || count as u64 > input.remaining() as u64 {
@@ -360,7 +446,10 @@ impl DataTree {
                 let perms = r.read_i32()?;
                 let scheme = r.read_string()?;
                 let id = r.read_string()?;
-                Ok(Acl { perms, id: Id { scheme, id } })
+                Ok(Acl {
+                    perms,
+                    id: Id { scheme, id },
+                })
             })?;
             let tag = input.read_i32()?;
             let value = input.read_i64()?;
@@ -382,8 +471,12 @@ impl DataTree {
             node.child_creates = input.read_i32()?;
             node.aversion = input.read_i32()?;
             if path != "/" {
-                let (parent_path, name) = path::split(&path).ok_or(DecodeError::Invalid("snapshot path"))?;
-                let parent = tree.nodes.get_mut(parent_path).ok_or(DecodeError::Invalid("snapshot parent missing"))?;
+                let (parent_path, name) =
+                    path::split(&path).ok_or(DecodeError::Invalid("snapshot path"))?;
+                let parent = tree
+                    .nodes
+                    .get_mut(parent_path)
+                    .ok_or(DecodeError::Invalid("snapshot parent missing"))?;
                 parent.children.insert(name.to_owned());
             } else if !tree.nodes.is_empty() {
                 return Err(DecodeError::Invalid("snapshot root repeated"));

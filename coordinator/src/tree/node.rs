@@ -57,7 +57,9 @@ impl Node {
     }
 
     pub fn data_len(&self) -> i32 {
-        self.data.as_ref().map_or(0, |data| i32::try_from(data.len()).unwrap_or(i32::MAX))
+        self.data
+            .as_ref()
+            .map_or(0, |data| i32::try_from(data.len()).unwrap_or(i32::MAX))
     }
 
     pub fn ephemeral_owner(&self) -> Option<SessionId> {

@@ -79,8 +79,7 @@ pub fn is_within(path: &str, prefix: &str) -> bool {
     if prefix == "/" || prefix.is_empty() {
         return true;
     }
-    path == prefix
-        || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
+    path == prefix || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
 }
 
 #[cfg(test)]
@@ -93,8 +92,23 @@ mod tests {
         assert!(validate("/", false).is_ok());
         assert!(validate("/a/b", false).is_ok());
         assert!(validate("/a/b/", true).is_ok());
-        for bad in ["", "a", "/a/", "//a", "/a//b", "/a/./b", "/a/..", "/a\u{0}b", "/a\u{1}", "/\u{e000}"] {
-            assert_eq!(validate(bad, false), Err(ErrorCode::BadArguments), "{bad:?}");
+        for bad in [
+            "",
+            "a",
+            "/a/",
+            "//a",
+            "/a//b",
+            "/a/./b",
+            "/a/..",
+            "/a\u{0}b",
+            "/a\u{1}",
+            "/\u{e000}",
+        ] {
+            assert_eq!(
+                validate(bad, false),
+                Err(ErrorCode::BadArguments),
+                "{bad:?}"
+            );
         }
         assert_eq!(validate("/a//", true), Err(ErrorCode::BadArguments));
     }
@@ -104,7 +118,10 @@ mod tests {
         assert_eq!(split("/a/b"), Some(("/a", "b")));
         assert_eq!(split("/a"), Some(("/", "a")));
         assert_eq!(split("/"), None);
-        assert_eq!(ancestors("/a/b/c").collect::<Vec<_>>(), vec!["/a/b", "/a", "/"]);
+        assert_eq!(
+            ancestors("/a/b/c").collect::<Vec<_>>(),
+            vec!["/a/b", "/a", "/"]
+        );
         assert_eq!(join("/", "x"), "/x");
         assert_eq!(join("/a", "x"), "/a/x");
         assert!(is_within("/a/b", "/a"));

@@ -39,18 +39,33 @@ struct Registry {
 
 impl Registry {
     fn add(&mut self, path: &str, conn: ConnId, mode: u8) {
-        *self.table.entry(path.to_owned()).or_default().entry(conn).or_default() |= mode;
+        *self
+            .table
+            .entry(path.to_owned())
+            .or_default()
+            .entry(conn)
+            .or_default() |= mode;
     }
 
     /// Collects watchers of `path` into `out` (skipping `suppressed`); one-shot modes are
     /// consumed. `recursive_only` is for ancestors: only recursive registrations match there.
-    fn fire(&mut self, path: &str, recursive_only: bool, include_recursive: bool, out: &mut Vec<ConnId>, seen: &mut HashSet<ConnId>) {
-        let Some(watchers) = self.table.get_mut(path) else { return };
+    fn fire(
+        &mut self,
+        path: &str,
+        recursive_only: bool,
+        include_recursive: bool,
+        out: &mut Vec<ConnId>,
+        seen: &mut HashSet<ConnId>,
+    ) {
+        let Some(watchers) = self.table.get_mut(path) else {
+            return;
+        };
         watchers.retain(|conn, mode| {
             let matches = if recursive_only {
                 *mode & RECURSIVE != 0 && include_recursive
             } else {
-                *mode & (ONE_SHOT | PERSISTENT) != 0 || (*mode & RECURSIVE != 0 && include_recursive)
+                *mode & (ONE_SHOT | PERSISTENT) != 0
+                    || (*mode & RECURSIVE != 0 && include_recursive)
             };
             if matches && seen.insert(*conn) {
                 out.push(*conn);
@@ -67,8 +82,12 @@ impl Registry {
 
     /// Clears `bits` of `conn` at `path`; whether anything was registered under those bits.
     fn remove(&mut self, path: &str, conn: ConnId, bits: u8) -> bool {
-        let Some(watchers) = self.table.get_mut(path) else { return false };
-        let Some(mode) = watchers.get_mut(&conn) else { return false };
+        let Some(watchers) = self.table.get_mut(path) else {
+            return false;
+        };
+        let Some(mode) = watchers.get_mut(&conn) else {
+            return false;
+        };
         let found = *mode & bits != 0;
         *mode &= !bits;
         if *mode == 0 {
@@ -81,7 +100,10 @@ impl Registry {
     }
 
     fn has(&self, path: &str, conn: ConnId, bits: u8) -> bool {
-        self.table.get(path).and_then(|watchers| watchers.get(&conn)).is_some_and(|mode| mode & bits != 0)
+        self.table
+            .get(path)
+            .and_then(|watchers| watchers.get(&conn))
+            .is_some_and(|mode| mode & bits != 0)
     }
 }
 
@@ -101,7 +123,10 @@ impl WatchManager {
             WatchKind::Data => self.data.add(path, conn, ONE_SHOT),
             WatchKind::Child => self.child.add(path, conn, ONE_SHOT),
         }
-        self.paths_by_conn.entry(conn).or_default().insert(path.to_owned());
+        self.paths_by_conn
+            .entry(conn)
+            .or_default()
+            .insert(path.to_owned());
     }
 
     /// Arms a persistent watch (addWatch), in both registries.
@@ -112,7 +137,10 @@ impl WatchManager {
         }
         self.data.add(path, conn, mode);
         self.child.add(path, conn, mode);
-        self.paths_by_conn.entry(conn).or_default().insert(path.to_owned());
+        self.paths_by_conn
+            .entry(conn)
+            .or_default()
+            .insert(path.to_owned());
     }
 
     /// Fires the watches an event on `path` triggers and returns the connections to notify, each
@@ -140,7 +168,12 @@ impl WatchManager {
         out
     }
 
-    fn fire_recursive_ancestors(&mut self, path: &str, out: &mut Vec<ConnId>, seen: &mut HashSet<ConnId>) {
+    fn fire_recursive_ancestors(
+        &mut self,
+        path: &str,
+        out: &mut Vec<ConnId>,
+        seen: &mut HashSet<ConnId>,
+    ) {
         if self.recursive == 0 {
             return;
         }
@@ -150,8 +183,16 @@ impl WatchManager {
     }
 
     fn forget_if_unwatched(&mut self, conn: ConnId, path: &str) {
-        let still = self.data.table.get(path).is_some_and(|w| w.contains_key(&conn))
-            || self.child.table.get(path).is_some_and(|w| w.contains_key(&conn));
+        let still = self
+            .data
+            .table
+            .get(path)
+            .is_some_and(|w| w.contains_key(&conn))
+            || self
+                .child
+                .table
+                .get(path)
+                .is_some_and(|w| w.contains_key(&conn));
         if !still {
             if let Some(paths) = self.paths_by_conn.get_mut(&conn) {
                 paths.remove(path);
@@ -168,7 +209,10 @@ impl WatchManager {
         let (data_bits, child_bits) = match kind {
             RemoveKind::Data => (ONE_SHOT, 0),
             RemoveKind::Child => (0, ONE_SHOT),
-            RemoveKind::Any => (ONE_SHOT | PERSISTENT | RECURSIVE, ONE_SHOT | PERSISTENT | RECURSIVE),
+            RemoveKind::Any => (
+                ONE_SHOT | PERSISTENT | RECURSIVE,
+                ONE_SHOT | PERSISTENT | RECURSIVE,
+            ),
         };
         let found = self.data.has(path, conn, data_bits) || self.child.has(path, conn, child_bits);
         if check_only || !found {
@@ -185,13 +229,17 @@ impl WatchManager {
 
     /// Drops every watch of a closed connection.
     pub fn remove_conn(&mut self, conn: ConnId) {
-        let Some(paths) = self.paths_by_conn.remove(&conn) else { return };
+        let Some(paths) = self.paths_by_conn.remove(&conn) else {
+            return;
+        };
         for path in paths {
             if self.data.has(&path, conn, RECURSIVE) {
                 self.recursive = self.recursive.saturating_sub(1);
             }
-            self.data.remove(&path, conn, ONE_SHOT | PERSISTENT | RECURSIVE);
-            self.child.remove(&path, conn, ONE_SHOT | PERSISTENT | RECURSIVE);
+            self.data
+                .remove(&path, conn, ONE_SHOT | PERSISTENT | RECURSIVE);
+            self.child
+                .remove(&path, conn, ONE_SHOT | PERSISTENT | RECURSIVE);
         }
     }
 
@@ -272,7 +320,9 @@ mod tests {
     fn child_changes_do_not_fire_data_watches() {
         let mut watches = WatchManager::default();
         watches.add(A, "/x", WatchKind::Data);
-        assert!(watches.trigger("/x", EventType::NodeChildrenChanged).is_empty());
+        assert!(watches
+            .trigger("/x", EventType::NodeChildrenChanged)
+            .is_empty());
         assert_eq!(watches.total(), 1);
     }
 
@@ -283,10 +333,15 @@ mod tests {
         watches.add_persistent(B, "/r", true);
         for _ in 0..2 {
             assert_eq!(watches.trigger("/p", EventType::NodeDataChanged), vec![A]);
-            assert_eq!(watches.trigger("/p", EventType::NodeChildrenChanged), vec![A]);
+            assert_eq!(
+                watches.trigger("/p", EventType::NodeChildrenChanged),
+                vec![A]
+            );
         }
         assert_eq!(watches.trigger("/r/a/b", EventType::NodeCreated), vec![B]);
-        assert!(watches.trigger("/r", EventType::NodeChildrenChanged).is_empty());
+        assert!(watches
+            .trigger("/r", EventType::NodeChildrenChanged)
+            .is_empty());
         assert_eq!(watches.trigger("/r", EventType::NodeDataChanged), vec![B]);
         assert!(watches.trigger("/rx", EventType::NodeCreated).is_empty());
     }
