@@ -27,7 +27,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::admin::{self, AdminView, ConnectionView, LatencyStats};
 use crate::config::CoordinatorConfig;
 use crate::ids::{ConnId, SessionId};
-use crate::protocol::codes::{xid, ErrorCode, EventType, KeeperState, OpCode};
+use crate::protocol::codes::{ErrorCode, EventType, KeeperState, OpCode};
 use crate::protocol::jute::{DecodeError, Encode, Writer};
 use crate::protocol::records::{
     AuthPacket, ConnectRequest, ConnectResponse, Create2Response, CreateResponse, StatResponse,
@@ -610,20 +610,22 @@ impl Processor {
             }
         };
         match &request {
-            Request::Ping => self.reply(conn, xid::PING, last_zxid, Ok(Body::Empty), received),
+            // Ping, auth and setWatches answer on the request's own xid (the Java client uses the
+            // reserved -2, -4 and -8; other clients number them like any request).
+            Request::Ping => self.reply(conn, xid, last_zxid, Ok(Body::Empty), received),
             Request::CloseSession => {
                 let zxid = self.end_session(session);
                 tracing::info!("Closed session {session}");
                 self.reply(conn, xid, zxid, Ok(Body::Empty), received);
                 self.close_conn(zxid, conn);
             }
-            Request::Auth(packet) => self.auth(conn, packet, received),
+            Request::Auth(packet) => self.auth(conn, xid, packet, received),
             Request::SetWatches(watches) => {
                 let fired = read::set_watches(&self.state.tree, &mut self.watches, conn, watches);
                 for (path, event) in fired {
                     self.notify(last_zxid, conn, &path, event);
                 }
-                self.reply(conn, xid::SET_WATCHES, last_zxid, Ok(Body::Empty), received);
+                self.reply(conn, xid, last_zxid, Ok(Body::Empty), received);
             }
             Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => {
                 let op = request.op();
@@ -754,7 +756,7 @@ impl Processor {
         self.reply(conn, xid, txn.zxid, result, received);
     }
 
-    fn auth(&mut self, conn: ConnId, packet: &AuthPacket, received: Instant) {
+    fn auth(&mut self, conn: ConnId, xid: i32, packet: &AuthPacket, received: Instant) {
         let last_zxid = self.state.last_zxid;
         let super_digest = self.config.super_digest.clone();
         let Some(entry) = self.conns.get_mut(&conn) else {
@@ -768,10 +770,10 @@ impl Processor {
             peer,
             super_digest.as_deref(),
         ) {
-            Ok(()) => self.reply(conn, xid::AUTH, last_zxid, Ok(Body::Empty), received),
+            Ok(()) => self.reply(conn, xid, last_zxid, Ok(Body::Empty), received),
             Err(code) => {
                 tracing::warn!("Authentication failed for scheme: {}", packet.scheme);
-                self.reply(conn, xid::AUTH, last_zxid, Err(code), received);
+                self.reply(conn, xid, last_zxid, Err(code), received);
                 self.close_conn(last_zxid, conn);
             }
         }
