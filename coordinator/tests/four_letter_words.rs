@@ -19,7 +19,9 @@ use testkit::RawClient;
 fn pairs(text: &str, separator: char) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for line in text.lines().filter(|line| !line.is_empty()) {
-        let (key, value) = line.split_once(separator).unwrap_or_else(|| panic!("line without {separator:?}: {line:?}"));
+        let (key, value) = line
+            .split_once(separator)
+            .unwrap_or_else(|| panic!("line without {separator:?}: {line:?}"));
         map.insert(key.to_string(), value.to_string());
     }
     map
@@ -31,15 +33,32 @@ fn last_zxid(raw: &mut RawClient) -> i64 {
 
 /// Checks the lines srvr and stat share, from `Latency` on.
 fn assert_server_summary(lines: &[&str], zxid: i64, node_count: usize) {
-    let latency = lines[0].strip_prefix("Latency min/avg/max: ").unwrap_or_else(|| panic!("{:?}", lines[0]));
+    let latency = lines[0]
+        .strip_prefix("Latency min/avg/max: ")
+        .unwrap_or_else(|| panic!("{:?}", lines[0]));
     let parts: Vec<&str> = latency.split('/').collect();
     assert_eq!(parts.len(), 3, "{latency}");
     for part in parts {
         part.parse::<f64>().unwrap();
     }
-    lines[1].strip_prefix("Received: ").unwrap().parse::<u64>().unwrap();
-    lines[2].strip_prefix("Sent: ").unwrap().parse::<u64>().unwrap();
-    assert!(lines[3].strip_prefix("Connections: ").unwrap().parse::<u64>().unwrap() >= 1);
+    lines[1]
+        .strip_prefix("Received: ")
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    lines[2]
+        .strip_prefix("Sent: ")
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    assert!(
+        lines[3]
+            .strip_prefix("Connections: ")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     assert_eq!(lines[4], "Outstanding: 0");
     assert_eq!(lines[5], format!("Zxid: {zxid:#x}"));
     assert_eq!(lines[6], "Mode: standalone");
@@ -78,12 +97,23 @@ fn srvr_and_stat_summarise_the_server() {
     assert_eq!(lines[1], "Clients:");
     let blank = lines.iter().position(|line| line.is_empty()).unwrap();
     let clients = &lines[2..blank];
-    assert!(clients.len() >= 2, "the raw session and this connection: {clients:?}");
+    assert!(
+        clients.len() >= 2,
+        "the raw session and this connection: {clients:?}"
+    );
     for client in clients {
-        assert!(client.starts_with(" /127.0.0.1:") && client.contains("](queued="), "{client:?}");
+        assert!(
+            client.starts_with(" /127.0.0.1:") && client.contains("](queued="),
+            "{client:?}"
+        );
     }
     let local_port = raw.local_addr().unwrap().port();
-    assert!(clients.iter().any(|client| client.starts_with(&format!(" /127.0.0.1:{local_port}["))), "{clients:?}");
+    assert!(
+        clients
+            .iter()
+            .any(|client| client.starts_with(&format!(" /127.0.0.1:{local_port}["))),
+        "{clients:?}"
+    );
     assert_server_summary(&lines[blank + 1..], zxid, 7);
 }
 
@@ -92,11 +122,19 @@ fn mntr_reports_tab_separated_metrics() {
     let server = start_server(&[]);
     let mut raw = raw_session(&server);
     raw_create(&mut raw, "/p", b"12345");
-    raw_call(&mut raw, op::CREATE, &request::create("/p/e", None, OPEN_ACL, 1));
+    raw_call(
+        &mut raw,
+        op::CREATE,
+        &request::create("/p/e", None, OPEN_ACL, 1),
+    );
     raw_get_data(&mut raw, "/p", true).unwrap();
 
     let metrics = pairs(&server.four_letter("mntr"), '\t');
-    assert!(metrics["zk_version"].starts_with("3.8"), "{}", metrics["zk_version"]);
+    assert!(
+        metrics["zk_version"].starts_with("3.8"),
+        "{}",
+        metrics["zk_version"]
+    );
     assert_eq!(metrics["zk_server_state"], "standalone");
     assert_eq!(metrics["zk_znode_count"], "7");
     assert_eq!(metrics["zk_ephemerals_count"], "1");
@@ -113,8 +151,12 @@ fn mntr_reports_tab_separated_metrics() {
         "zk_open_file_descriptor_count",
         "zk_max_file_descriptor_count",
     ] {
-        let value = metrics.get(key).unwrap_or_else(|| panic!("mntr lacks {key}"));
-        value.parse::<f64>().unwrap_or_else(|_| panic!("{key} = {value:?} is not a number"));
+        let value = metrics
+            .get(key)
+            .unwrap_or_else(|| panic!("mntr lacks {key}"));
+        value
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("{key} = {value:?} is not a number"));
     }
 }
 
@@ -122,7 +164,10 @@ fn mntr_reports_tab_separated_metrics() {
 fn conf_lists_the_effective_settings() {
     let server = start_server(&[]);
     let conf = server.four_letter("conf");
-    let keys: Vec<&str> = conf.lines().map(|line| line.split_once('=').unwrap().0).collect();
+    let keys: Vec<&str> = conf
+        .lines()
+        .map(|line| line.split_once('=').unwrap().0)
+        .collect();
     assert_eq!(
         keys,
         vec![
@@ -160,15 +205,39 @@ fn conf_lists_the_effective_settings() {
 fn cons_envi_and_dump_describe_connections_and_sessions() {
     let server = start_server(&[]);
     let mut raw = raw_session(&server);
-    raw_call(&mut raw, op::CREATE, &request::create("/eph", None, OPEN_ACL, 1));
+    raw_call(
+        &mut raw,
+        op::CREATE,
+        &request::create("/eph", None, OPEN_ACL, 1),
+    );
     let session = format!("{:#x}", raw.session_id());
 
     let cons = server.four_letter("cons");
     assert!(cons.ends_with("\n\n"), "{cons:?}");
-    let line = cons.lines().find(|line| line.contains(&format!("sid={session},"))).unwrap_or_else(|| panic!("{cons}"));
+    let line = cons
+        .lines()
+        .find(|line| line.contains(&format!("sid={session},")))
+        .unwrap_or_else(|| panic!("{cons}"));
     let local_port = raw.local_addr().unwrap().port();
-    assert!(line.starts_with(&format!(" /127.0.0.1:{local_port}[")), "{line}");
-    for field in ["(queued=", ",recved=", ",sent=", ",lop=", ",est=", ",to=30000,", ",lcxid=0x", ",lzxid=0x", ",lresp=", ",llat=", ",minlat=", ",avglat=", ",maxlat="] {
+    assert!(
+        line.starts_with(&format!(" /127.0.0.1:{local_port}[")),
+        "{line}"
+    );
+    for field in [
+        "(queued=",
+        ",recved=",
+        ",sent=",
+        ",lop=",
+        ",est=",
+        ",to=30000,",
+        ",lcxid=0x",
+        ",lzxid=0x",
+        ",lresp=",
+        ",llat=",
+        ",minlat=",
+        ",avglat=",
+        ",maxlat=",
+    ] {
         assert!(line.contains(field), "cons line lacks {field}: {line}");
     }
 
@@ -176,14 +245,26 @@ fn cons_envi_and_dump_describe_connections_and_sessions() {
     let mut lines = envi.lines();
     assert_eq!(lines.next(), Some("Environment:"));
     let environment = pairs(&lines.collect::<Vec<_>>().join("\n"), '=');
-    for key in ["zookeeper.version", "host.name", "os.name", "os.arch", "os.version", "user.name", "user.home", "user.dir"] {
+    for key in [
+        "zookeeper.version",
+        "host.name",
+        "os.name",
+        "os.arch",
+        "os.version",
+        "user.name",
+        "user.home",
+        "user.dir",
+    ] {
         assert!(environment.contains_key(key), "envi lacks {key}: {envi}");
     }
 
     let dump = server.four_letter("dump");
     let lines: Vec<&str> = dump.lines().collect();
     assert_eq!(lines[0], "SessionTracker dump:");
-    let ephemerals = lines.iter().position(|line| *line == "ephemeral nodes dump:").unwrap_or_else(|| panic!("{dump}"));
+    let ephemerals = lines
+        .iter()
+        .position(|line| *line == "ephemeral nodes dump:")
+        .unwrap_or_else(|| panic!("{dump}"));
     assert_eq!(lines[ephemerals + 1], "Sessions with Ephemerals (1):");
     assert_eq!(lines[ephemerals + 2], format!("{session}:"));
     assert_eq!(lines[ephemerals + 3], "\t/eph");
@@ -197,12 +278,18 @@ fn watch_words_report_data_watches() {
     let mut second = raw_session(&server);
     raw_create(&mut first, "/a", b"");
     raw_create(&mut first, "/b", b"");
-    assert_eq!(server.four_letter("wchs"), "0 connections watching 0 paths\nTotal watches:0\n");
+    assert_eq!(
+        server.four_letter("wchs"),
+        "0 connections watching 0 paths\nTotal watches:0\n"
+    );
 
     raw_get_data(&mut first, "/a", true).unwrap();
     assert_eq!(raw_exists(&mut second, "/missing", true), None);
     raw_get_data(&mut second, "/a", true).unwrap();
-    assert_eq!(server.four_letter("wchs"), "2 connections watching 2 paths\nTotal watches:3\n");
+    assert_eq!(
+        server.four_letter("wchs"),
+        "2 connections watching 2 paths\nTotal watches:3\n"
+    );
 
     let first_id = format!("{:#x}", first.session_id());
     let second_id = format!("{:#x}", second.session_id());
@@ -219,7 +306,10 @@ fn watch_words_report_data_watches() {
         block[1..].sort();
     }
     blocks.sort();
-    let mut expected = vec![vec![first_id.as_str(), "/a"], vec![second_id.as_str(), "/a", "/missing"]];
+    let mut expected = vec![
+        vec![first_id.as_str(), "/a"],
+        vec![second_id.as_str(), "/a", "/missing"],
+    ];
     expected.sort();
     assert_eq!(blocks, expected, "{wchc:?}");
 
@@ -237,7 +327,11 @@ fn watch_words_report_data_watches() {
     }
     let mut both = vec![first_id.as_str(), second_id.as_str()];
     both.sort();
-    assert_eq!(by_path, BTreeMap::from([("/a", both), ("/missing", vec![second_id.as_str()])]), "{wchp:?}");
+    assert_eq!(
+        by_path,
+        BTreeMap::from([("/a", both), ("/missing", vec![second_id.as_str()])]),
+        "{wchp:?}"
+    );
 }
 
 #[test]
@@ -246,6 +340,9 @@ fn a_word_outside_the_whitelist_is_refused() {
     assert_eq!(server.four_letter("ruok"), "imok");
     assert!(server.four_letter("srvr").contains("Mode: standalone"));
     for word in ["mntr", "stat", "conf", "wchs", "dump"] {
-        assert_eq!(server.four_letter(word), format!("{word} is not executed because it is not in the whitelist.\n"));
+        assert_eq!(
+            server.four_letter(word),
+            format!("{word} is not executed because it is not in the whitelist.\n")
+        );
     }
 }

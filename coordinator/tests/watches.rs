@@ -25,7 +25,11 @@ fn write(writer: &mut RawClient, op_code: i32, body: &[u8]) {
 }
 
 fn set(writer: &mut RawClient, path: &str, data: &[u8]) {
-    write(writer, op::SET_DATA, &request::set_data(path, Some(data), -1));
+    write(
+        writer,
+        op::SET_DATA,
+        &request::set_data(path, Some(data), -1),
+    );
 }
 
 fn delete(writer: &mut RawClient, path: &str) {
@@ -55,7 +59,10 @@ fn data_and_exist_watches_fire_once_with_the_right_type() {
 
     raw_get_data(&mut watcher, "/d", true).unwrap();
     set(&mut writer, "/d", b"2");
-    assert_eq!(events(&mut watcher), vec![ev(event::NODE_DATA_CHANGED, "/d")]);
+    assert_eq!(
+        events(&mut watcher),
+        vec![ev(event::NODE_DATA_CHANGED, "/d")]
+    );
     set(&mut writer, "/d", b"3");
     assert_eq!(events(&mut watcher), vec![], "a one-shot watch fires once");
 
@@ -69,7 +76,10 @@ fn data_and_exist_watches_fire_once_with_the_right_type() {
     assert_eq!(events(&mut watcher), vec![ev(event::NODE_CREATED, "/d")]);
     raw_exists(&mut watcher, "/d", true).unwrap();
     set(&mut writer, "/d", b"x");
-    assert_eq!(events(&mut watcher), vec![ev(event::NODE_DATA_CHANGED, "/d")]);
+    assert_eq!(
+        events(&mut watcher),
+        vec![ev(event::NODE_DATA_CHANGED, "/d")]
+    );
     raw_exists(&mut watcher, "/d", true).unwrap();
     delete(&mut writer, "/d");
     assert_eq!(events(&mut watcher), vec![ev(event::NODE_DELETED, "/d")]);
@@ -77,7 +87,15 @@ fn data_and_exist_watches_fire_once_with_the_right_type() {
     // setACL fires nothing.
     raw_create(&mut writer, "/acl", b"");
     raw_get_data(&mut watcher, "/acl", true).unwrap();
-    write(&mut writer, op::SET_ACL, &JuteWriter::new().string("/acl").acl(OPEN_ACL).int(-1).into_bytes());
+    write(
+        &mut writer,
+        op::SET_ACL,
+        &JuteWriter::new()
+            .string("/acl")
+            .acl(OPEN_ACL)
+            .int(-1)
+            .into_bytes(),
+    );
     assert_eq!(events(&mut watcher), vec![]);
 }
 
@@ -90,18 +108,28 @@ fn child_watches_see_children_changes_and_the_nodes_own_deletion() {
 
     get_children_watch(&mut watcher, "/p");
     raw_create(&mut writer, "/p/a", b"");
-    assert_eq!(events(&mut watcher), vec![ev(event::NODE_CHILDREN_CHANGED, "/p")]);
+    assert_eq!(
+        events(&mut watcher),
+        vec![ev(event::NODE_CHILDREN_CHANGED, "/p")]
+    );
     raw_create(&mut writer, "/p/b", b"");
     assert_eq!(events(&mut watcher), vec![], "a one-shot watch fires once");
 
     // getChildren2 arms the same kind of watch; data changes do not trigger it.
-    let reply = raw_call(&mut watcher, op::GET_CHILDREN2, &request::path_watch("/p", true));
+    let reply = raw_call(
+        &mut watcher,
+        op::GET_CHILDREN2,
+        &request::path_watch("/p", true),
+    );
     assert_eq!(reply.err, code::OK);
     set(&mut writer, "/p", b"data");
     set(&mut writer, "/p/a", b"data");
     assert_eq!(events(&mut watcher), vec![]);
     delete(&mut writer, "/p/a");
-    assert_eq!(events(&mut watcher), vec![ev(event::NODE_CHILDREN_CHANGED, "/p")]);
+    assert_eq!(
+        events(&mut watcher),
+        vec![ev(event::NODE_CHILDREN_CHANGED, "/p")]
+    );
 
     // A child watch on a node that is deleted reports NodeDeleted for the node.
     get_children_watch(&mut watcher, "/p/b");
@@ -122,8 +150,15 @@ fn one_notification_per_connection_and_event() {
     raw_exists(&mut watcher, "/k", true).unwrap();
     raw_get_data(&mut other, "/k", true).unwrap();
     set(&mut writer, "/k", b"1");
-    assert_eq!(events(&mut watcher), vec![ev(event::NODE_DATA_CHANGED, "/k")]);
-    assert_eq!(events(&mut other), vec![ev(event::NODE_DATA_CHANGED, "/k")], "each connection gets its own");
+    assert_eq!(
+        events(&mut watcher),
+        vec![ev(event::NODE_DATA_CHANGED, "/k")]
+    );
+    assert_eq!(
+        events(&mut other),
+        vec![ev(event::NODE_DATA_CHANGED, "/k")],
+        "each connection gets its own"
+    );
 
     // Data, exist and child watches on a deleted node: one NodeDeleted; plus the parent's
     // NodeChildrenChanged.
@@ -134,7 +169,13 @@ fn one_notification_per_connection_and_event() {
     delete(&mut writer, "/k");
     let mut seen = events(&mut watcher);
     seen.sort();
-    assert_eq!(seen, vec![ev(event::NODE_DELETED, "/k"), ev(event::NODE_CHILDREN_CHANGED, "/")]);
+    assert_eq!(
+        seen,
+        vec![
+            ev(event::NODE_DELETED, "/k"),
+            ev(event::NODE_CHILDREN_CHANGED, "/")
+        ]
+    );
 
     // A create watched as the node and as its parent's child: two events.
     assert_eq!(raw_exists(&mut watcher, "/k", true), None);
@@ -142,7 +183,13 @@ fn one_notification_per_connection_and_event() {
     raw_create(&mut writer, "/k", b"");
     let mut seen = events(&mut watcher);
     seen.sort();
-    assert_eq!(seen, vec![ev(event::NODE_CREATED, "/k"), ev(event::NODE_CHILDREN_CHANGED, "/")]);
+    assert_eq!(
+        seen,
+        vec![
+            ev(event::NODE_CREATED, "/k"),
+            ev(event::NODE_CHILDREN_CHANGED, "/")
+        ]
+    );
 }
 
 #[test]
@@ -152,11 +199,24 @@ fn event_precedes_the_reply_of_the_write_that_caused_it() {
     raw_create(&mut session, "/o", b"");
     raw_get_data(&mut session, "/o", true).unwrap();
 
-    let xid_sent = session.submit(op::SET_DATA, &request::set_data("/o", Some(b"new"), -1)).unwrap();
+    let xid_sent = session
+        .submit(op::SET_DATA, &request::set_data("/o", Some(b"new"), -1))
+        .unwrap();
     let first = session.read_reply(STEP).unwrap();
-    assert_eq!((first.xid, first.zxid, first.err), (xid::NOTIFICATION, -1, 0), "the notification comes first");
+    assert_eq!(
+        (first.xid, first.zxid, first.err),
+        (xid::NOTIFICATION, -1, 0),
+        "the notification comes first"
+    );
     let notification = first.event().unwrap();
-    assert_eq!((notification.event_type, notification.state, notification.path.as_str()), (event::NODE_DATA_CHANGED, 3, "/o"));
+    assert_eq!(
+        (
+            notification.event_type,
+            notification.state,
+            notification.path.as_str()
+        ),
+        (event::NODE_DATA_CHANGED, 3, "/o")
+    );
     let second = session.read_reply(STEP).unwrap();
     assert_eq!((second.xid, second.err), (xid_sent, code::OK));
 
@@ -165,12 +225,17 @@ fn event_precedes_the_reply_of_the_write_that_caused_it() {
     let mut writer = raw_session(&server);
     raw_get_data(&mut session, "/o", true).unwrap();
     set(&mut writer, "/o", b"newer");
-    let read_xid = session.submit(op::GET_DATA, &request::path_watch("/o", false)).unwrap();
+    let read_xid = session
+        .submit(op::GET_DATA, &request::path_watch("/o", false))
+        .unwrap();
     let first = session.read_reply(STEP).unwrap();
     assert_eq!(first.xid, xid::NOTIFICATION);
     let second = session.read_reply(STEP).unwrap();
     assert_eq!(second.xid, read_xid);
-    assert_eq!(second.reader().buffer("data").unwrap(), Some(b"newer".to_vec()));
+    assert_eq!(
+        second.reader().buffer("data").unwrap(),
+        Some(b"newer".to_vec())
+    );
 }
 
 #[test]
@@ -181,7 +246,11 @@ fn persistent_watch_stays_armed_for_its_node_and_children() {
 
     let reply = raw_call(&mut watcher, op::ADD_WATCH, &request::add_watch("/pw", 0));
     assert_eq!(reply.err, code::OK);
-    assert_eq!(reply.body, vec![0, 0, 0, 0], "addWatch answers an ErrorResponse of 0");
+    assert_eq!(
+        reply.body,
+        vec![0, 0, 0, 0],
+        "addWatch answers an ErrorResponse of 0"
+    );
     raw_create(&mut writer, "/pw", b"");
     set(&mut writer, "/pw", b"1");
     set(&mut writer, "/pw", b"2");
@@ -242,11 +311,20 @@ async fn persistent_watches_through_the_client() {
     let server = start_server(&[]);
     let client = connect(&server).await;
     // One watch mode per connection and path: the two kinds watch different paths.
-    let mut recursive = within("watch", client.watch("/tree", AddWatchMode::PersistentRecursive)).await.unwrap();
-    let mut persistent = within("watch", client.watch("/flat", AddWatchMode::Persistent)).await.unwrap();
+    let mut recursive = within(
+        "watch",
+        client.watch("/tree", AddWatchMode::PersistentRecursive),
+    )
+    .await
+    .unwrap();
+    let mut persistent = within("watch", client.watch("/flat", AddWatchMode::Persistent))
+        .await
+        .unwrap();
     create(&client, "/tree", b"").await;
     create(&client, "/tree/leaf", b"").await;
-    within("set", client.set_data("/tree/leaf", b"x", None)).await.unwrap();
+    within("set", client.set_data("/tree/leaf", b"x", None))
+        .await
+        .unwrap();
     create(&client, "/flat", b"").await;
     create(&client, "/flat/leaf", b"").await;
 
@@ -264,9 +342,15 @@ async fn persistent_watches_through_the_client() {
         ]
     );
     let first = within("persistent event", persistent.changed()).await;
-    assert_eq!((first.event_type, first.path.as_str()), (EventType::NodeCreated, "/flat"));
+    assert_eq!(
+        (first.event_type, first.path.as_str()),
+        (EventType::NodeCreated, "/flat")
+    );
     let second = within("persistent event", persistent.changed()).await;
-    assert_eq!((second.event_type, second.path.as_str()), (EventType::NodeChildrenChanged, "/flat"));
+    assert_eq!(
+        (second.event_type, second.path.as_str()),
+        (EventType::NodeChildrenChanged, "/flat")
+    );
 }
 
 #[test]
@@ -282,18 +366,37 @@ fn check_and_remove_watches_answer_no_watcher_when_absent() {
     let remove = |client: &mut RawClient, path: &str, kind: i32| {
         raw_call(client, op::REMOVE_WATCHES, &request::watches(path, kind)).err
     };
-    assert_eq!(check(&mut watcher, "/none", watcher_type::ANY), code::NO_WATCHER);
-    assert_eq!(remove(&mut watcher, "/none", watcher_type::ANY), code::NO_WATCHER);
+    assert_eq!(
+        check(&mut watcher, "/none", watcher_type::ANY),
+        code::NO_WATCHER
+    );
+    assert_eq!(
+        remove(&mut watcher, "/none", watcher_type::ANY),
+        code::NO_WATCHER
+    );
 
     raw_get_data(&mut watcher, "/x", true).unwrap();
     assert_eq!(check(&mut watcher, "/x", watcher_type::DATA), code::OK);
     assert_eq!(check(&mut watcher, "/x", watcher_type::ANY), code::OK);
-    assert_eq!(check(&mut watcher, "/x", watcher_type::CHILDREN), code::NO_WATCHER);
-    assert_eq!(remove(&mut watcher, "/x", watcher_type::CHILDREN), code::NO_WATCHER);
+    assert_eq!(
+        check(&mut watcher, "/x", watcher_type::CHILDREN),
+        code::NO_WATCHER
+    );
+    assert_eq!(
+        remove(&mut watcher, "/x", watcher_type::CHILDREN),
+        code::NO_WATCHER
+    );
     assert_eq!(remove(&mut watcher, "/x", watcher_type::DATA), code::OK);
-    assert_eq!(check(&mut watcher, "/x", watcher_type::DATA), code::NO_WATCHER);
+    assert_eq!(
+        check(&mut watcher, "/x", watcher_type::DATA),
+        code::NO_WATCHER
+    );
     set(&mut writer, "/x", b"1");
-    assert_eq!(events(&mut watcher), vec![], "a removed watch does not fire, and removal sends no event");
+    assert_eq!(
+        events(&mut watcher),
+        vec![],
+        "a removed watch does not fire, and removal sends no event"
+    );
 
     get_children_watch(&mut watcher, "/x");
     assert_eq!(check(&mut watcher, "/x", watcher_type::CHILDREN), code::OK);
@@ -312,7 +415,10 @@ fn check_and_remove_watches_answer_no_watcher_when_absent() {
     assert_eq!(remove(&mut watcher, "/pw", watcher_type::ANY), code::OK);
     raw_create(&mut writer, "/pw", b"");
     assert_eq!(events(&mut watcher), vec![]);
-    assert_eq!(check(&mut watcher, "/pw", watcher_type::ANY), code::NO_WATCHER);
+    assert_eq!(
+        check(&mut watcher, "/pw", watcher_type::ANY),
+        code::NO_WATCHER
+    );
 }
 
 #[test]
@@ -335,12 +441,25 @@ fn set_watches_on_reconnect_fires_what_changed_meanwhile() {
     set(&mut writer, "/pc", b"data only");
 
     let mut back = RawClient::open(server.port()).unwrap();
-    let request = ConnectRequest { last_zxid_seen: seen_zxid, ..ConnectRequest::reattach(session_id, &password, 30_000) };
+    let request = ConnectRequest {
+        last_zxid_seen: seen_zxid,
+        ..ConnectRequest::reattach(session_id, &password, 30_000)
+    };
     assert_eq!(back.handshake(&request).unwrap().session_id, session_id);
-    let body = request::set_watches(seen_zxid, &["/a", "/gone", "/same"], &["/new", "/never"], &["/p", "/pc"]);
-    let reply = back.call_with_xid(xid::SET_WATCHES, op::SET_WATCHES, &body).unwrap();
+    let body = request::set_watches(
+        seen_zxid,
+        &["/a", "/gone", "/same"],
+        &["/new", "/never"],
+        &["/p", "/pc"],
+    );
+    let reply = back
+        .call_with_xid(xid::SET_WATCHES, op::SET_WATCHES, &body)
+        .unwrap();
     assert_eq!((reply.xid, reply.err), (xid::SET_WATCHES, code::OK));
-    assert_eq!(reply.zxid, raw_call(&mut writer, op::SYNC, &request::path("/")).zxid);
+    assert_eq!(
+        reply.zxid,
+        raw_call(&mut writer, op::SYNC, &request::path("/")).zxid
+    );
     let mut immediate = events_of(&back.take_notifications());
     immediate.sort();
     assert_eq!(
@@ -378,9 +497,15 @@ fn set_watches_on_reconnect_fires_what_changed_meanwhile() {
         .strings(&["/pp"])
         .strings(&["/rr"])
         .into_bytes();
-    let reply = back.call_with_xid(xid::SET_WATCHES, op::SET_WATCHES2, &body).unwrap();
+    let reply = back
+        .call_with_xid(xid::SET_WATCHES, op::SET_WATCHES2, &body)
+        .unwrap();
     assert_eq!(reply.err, code::OK);
-    assert_eq!(back.take_notifications(), vec![], "persistent watches fire nothing on re-adding");
+    assert_eq!(
+        back.take_notifications(),
+        vec![],
+        "persistent watches fire nothing on re-adding"
+    );
     raw_create(&mut writer, "/pp", b"");
     set(&mut writer, "/pp", b"x");
     raw_create(&mut writer, "/rr", b"");
@@ -402,23 +527,40 @@ async fn watches_survive_a_server_restart() {
     let holder = connect(&server).await;
     create(&holder, "/w", b"1").await;
     create(&holder, "/p", b"").await;
-    let (_, _, data_watch) = within("watch data", holder.get_and_watch_data("/w")).await.unwrap();
-    let (_, exist_watch) = within("watch exists", holder.check_and_watch_stat("/new")).await.unwrap();
-    let (_, _, child_watch) = within("watch children", holder.get_and_watch_children("/p")).await.unwrap();
+    let (_, _, data_watch) = within("watch data", holder.get_and_watch_data("/w"))
+        .await
+        .unwrap();
+    let (_, exist_watch) = within("watch exists", holder.check_and_watch_stat("/new"))
+        .await
+        .unwrap();
+    let (_, _, child_watch) = within("watch children", holder.get_and_watch_children("/p"))
+        .await
+        .unwrap();
 
     server.kill9().unwrap();
     server.restart().unwrap();
     // Whether the holder has reconnected (watches re-armed) or not yet (the reconnect fires
     // them at once), each one-shot watch reports its change exactly once.
     let writer = connect(&server).await;
-    within("set", writer.set_data("/w", b"2", None)).await.unwrap();
+    within("set", writer.set_data("/w", b"2", None))
+        .await
+        .unwrap();
     create(&writer, "/new", b"").await;
     create(&writer, "/p/c", b"").await;
 
     let event = within("data event", data_watch.changed()).await;
-    assert_eq!((event.event_type, event.path.as_str()), (EventType::NodeDataChanged, "/w"));
+    assert_eq!(
+        (event.event_type, event.path.as_str()),
+        (EventType::NodeDataChanged, "/w")
+    );
     let event = within("exist event", exist_watch.changed()).await;
-    assert_eq!((event.event_type, event.path.as_str()), (EventType::NodeCreated, "/new"));
+    assert_eq!(
+        (event.event_type, event.path.as_str()),
+        (EventType::NodeCreated, "/new")
+    );
     let event = within("child event", child_watch.changed()).await;
-    assert_eq!((event.event_type, event.path.as_str()), (EventType::NodeChildrenChanged, "/p"));
+    assert_eq!(
+        (event.event_type, event.path.as_str()),
+        (EventType::NodeChildrenChanged, "/p")
+    );
 }

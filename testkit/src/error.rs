@@ -2,7 +2,6 @@
 //! to them. Helpers whose contract is to fail the calling test (`wait_until`,
 //! `CoordinatorProcess::four_letter`) panic instead of returning these.
 
-use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::Duration;
 
@@ -18,16 +17,27 @@ pub enum TestkitError {
     },
 
     /// `COORDINATOR_TEST_SERVER` names no server kind this harness knows.
-    #[error("COORDINATOR_TEST_SERVER={value:?} is not one of \"coordinator\", \"apache-zookeeper\"")]
+    #[error(
+        "COORDINATOR_TEST_SERVER={value:?} is not one of \"coordinator\", \"apache-zookeeper\""
+    )]
     UnknownServerKind { value: String },
 
     /// The server process ended before it answered `ruok`.
-    #[error("server process exited with {status} before it was ready; log {log_path:?} ends with:\n{log_tail}")]
-    ServerExited { status: ExitStatus, log_path: PathBuf, log_tail: String },
+    #[error(
+        "server process exited with {status} before it was ready; its log ends with:\n{log_tail}"
+    )]
+    ServerExited {
+        status: ExitStatus,
+        log_tail: String,
+    },
 
-    /// The server process runs but did not answer `ruok` with `imok` in time.
-    #[error("server on port {port} not ready after {waited:?}; log {log_path:?} ends with:\n{log_tail}")]
-    NotReady { port: u16, waited: Duration, log_path: PathBuf, log_tail: String },
+    /// The server process runs but did not answer `ruok` with `imok` in time (it is killed).
+    #[error("server on port {port} not ready after {waited:?}; its log ends with:\n{log_tail}")]
+    NotReady {
+        port: u16,
+        waited: Duration,
+        log_tail: String,
+    },
 
     /// The server process did not exit after SIGTERM within the grace period.
     #[error("server process {pid} did not exit within {grace:?} of SIGTERM")]
@@ -47,7 +57,11 @@ pub enum TestkitError {
 
     /// A record ended before one of its fields.
     #[error("record truncated reading {field}: needs {needed} bytes, {remaining} left")]
-    Truncated { field: &'static str, needed: usize, remaining: usize },
+    Truncated {
+        field: &'static str,
+        needed: usize,
+        remaining: usize,
+    },
 
     /// A jute string was not UTF-8.
     #[error("record field {field} is not UTF-8")]
@@ -65,6 +79,9 @@ pub enum TestkitError {
 impl TestkitError {
     /// Wraps an I/O error with what the harness was doing.
     pub fn io(action: impl Into<String>, source: std::io::Error) -> Self {
-        TestkitError::Io { action: action.into(), source }
+        TestkitError::Io {
+            action: action.into(),
+            source,
+        }
     }
 }

@@ -187,7 +187,11 @@ impl<'a> JuteReader<'a> {
 
     fn take(&mut self, field: &'static str, needed: usize) -> Result<&'a [u8], TestkitError> {
         if needed > self.rest.len() {
-            return Err(TestkitError::Truncated { field, needed, remaining: self.rest.len() });
+            return Err(TestkitError::Truncated {
+                field,
+                needed,
+                remaining: self.rest.len(),
+            });
         }
         let (head, tail) = self.rest.split_at(needed);
         self.rest = tail;
@@ -305,13 +309,35 @@ pub mod request {
     use super::JuteWriter;
 
     /// `CreateRequest{path, data, acl, flags}` (ops 1, 15, 19).
-    pub fn create(path: &str, data: Option<&[u8]>, acl: &[(i32, &str, &str)], flags: i32) -> Vec<u8> {
-        JuteWriter::new().string(path).buffer(data).acl(acl).int(flags).into_bytes()
+    pub fn create(
+        path: &str,
+        data: Option<&[u8]>,
+        acl: &[(i32, &str, &str)],
+        flags: i32,
+    ) -> Vec<u8> {
+        JuteWriter::new()
+            .string(path)
+            .buffer(data)
+            .acl(acl)
+            .int(flags)
+            .into_bytes()
     }
 
     /// `CreateTTLRequest{path, data, acl, flags, ttl}` (op 21).
-    pub fn create_ttl(path: &str, data: Option<&[u8]>, acl: &[(i32, &str, &str)], flags: i32, ttl: i64) -> Vec<u8> {
-        JuteWriter::new().string(path).buffer(data).acl(acl).int(flags).long(ttl).into_bytes()
+    pub fn create_ttl(
+        path: &str,
+        data: Option<&[u8]>,
+        acl: &[(i32, &str, &str)],
+        flags: i32,
+        ttl: i64,
+    ) -> Vec<u8> {
+        JuteWriter::new()
+            .string(path)
+            .buffer(data)
+            .acl(acl)
+            .int(flags)
+            .long(ttl)
+            .into_bytes()
     }
 
     /// `{path, watch}`: exists, getData, getChildren, getChildren2.
@@ -326,7 +352,11 @@ pub mod request {
 
     /// `SetDataRequest{path, data, version}`.
     pub fn set_data(path: &str, data: Option<&[u8]>, version: i32) -> Vec<u8> {
-        JuteWriter::new().string(path).buffer(data).int(version).into_bytes()
+        JuteWriter::new()
+            .string(path)
+            .buffer(data)
+            .int(version)
+            .into_bytes()
     }
 
     /// `DeleteRequest{path, version}` and `CheckVersionRequest{path, version}`.
@@ -336,7 +366,10 @@ pub mod request {
 
     /// `CheckWatchesRequest` / `RemoveWatchesRequest` `{path, type}`.
     pub fn watches(path: &str, watcher_type: i32) -> Vec<u8> {
-        JuteWriter::new().string(path).int(watcher_type).into_bytes()
+        JuteWriter::new()
+            .string(path)
+            .int(watcher_type)
+            .into_bytes()
     }
 
     /// `AddWatchRequest{path, mode}`: 0 persistent, 1 persistent-recursive.
@@ -345,18 +378,36 @@ pub mod request {
     }
 
     /// `SetWatches{relativeZxid, dataWatches, existWatches, childWatches}` (op 101).
-    pub fn set_watches(relative_zxid: i64, data: &[&str], exist: &[&str], child: &[&str]) -> Vec<u8> {
-        JuteWriter::new().long(relative_zxid).strings(data).strings(exist).strings(child).into_bytes()
+    pub fn set_watches(
+        relative_zxid: i64,
+        data: &[&str],
+        exist: &[&str],
+        child: &[&str],
+    ) -> Vec<u8> {
+        JuteWriter::new()
+            .long(relative_zxid)
+            .strings(data)
+            .strings(exist)
+            .strings(child)
+            .into_bytes()
     }
 
     /// `AuthPacket{type 0, scheme, auth}` (op 100, xid −4).
     pub fn auth(scheme: &str, auth: &[u8]) -> Vec<u8> {
-        JuteWriter::new().int(0).string(scheme).buffer(Some(auth)).into_bytes()
+        JuteWriter::new()
+            .int(0)
+            .string(scheme)
+            .buffer(Some(auth))
+            .into_bytes()
     }
 
     /// A `MultiHeader{type, done, err}`; a multi ends with `multi_header(-1, true, -1)`.
     pub fn multi_header(op: i32, done: bool, err: i32) -> Vec<u8> {
-        JuteWriter::new().int(op).boolean(done).int(err).into_bytes()
+        JuteWriter::new()
+            .int(op)
+            .boolean(done)
+            .int(err)
+            .into_bytes()
     }
 }
 
@@ -402,11 +453,25 @@ mod tests {
 
     #[test]
     fn null_buffer_and_truncation_are_reported() {
-        let bytes = JuteWriter::new().buffer(None).int(10).raw(b"abc").into_bytes();
+        let bytes = JuteWriter::new()
+            .buffer(None)
+            .int(10)
+            .raw(b"abc")
+            .into_bytes();
         let mut reader = JuteReader::new(&bytes);
         assert_eq!(reader.buffer("null").unwrap(), None);
         let err = reader.buffer("short").unwrap_err();
-        assert!(matches!(err, TestkitError::Truncated { needed: 10, remaining: 3, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                TestkitError::Truncated {
+                    needed: 10,
+                    remaining: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -415,7 +480,10 @@ mod tests {
         let mut reader = JuteReader::new(&body);
         assert_eq!(reader.string("path").unwrap(), "/a");
         assert_eq!(reader.buffer("data").unwrap(), Some(b"x".to_vec()));
-        assert_eq!(reader.acl().unwrap(), vec![(31, "world".to_string(), "anyone".to_string())]);
+        assert_eq!(
+            reader.acl().unwrap(),
+            vec![(31, "world".to_string(), "anyone".to_string())]
+        );
         assert_eq!(reader.int("flags").unwrap(), 1);
         assert_eq!(reader.remaining(), 0);
     }

@@ -45,15 +45,27 @@ const DEFAULT_SETTINGS: &[(&str, &str)] = &[
 /// as Java system properties: (file key, system property).
 const JVM_SYSTEM_PROPERTIES: &[(&str, &str)] = &[
     ("extendedTypesEnabled", "zookeeper.extendedTypesEnabled"),
-    ("znode.container.checkIntervalMs", "znode.container.checkIntervalMs"),
-    ("znode.container.maxPerMinute", "znode.container.maxPerMinute"),
-    ("DigestAuthenticationProvider.superDigest", "zookeeper.DigestAuthenticationProvider.superDigest"),
+    (
+        "znode.container.checkIntervalMs",
+        "znode.container.checkIntervalMs",
+    ),
+    (
+        "znode.container.maxPerMinute",
+        "znode.container.maxPerMinute",
+    ),
+    (
+        "DigestAuthenticationProvider.superDigest",
+        "zookeeper.DigestAuthenticationProvider.superDigest",
+    ),
     ("jute.maxbuffer", "jute.maxbuffer"),
 ];
 
 /// Debian's ZooKeeper jar (its manifest names the other jars it needs) plus a log binding.
-const APACHE_CLASSPATH: &[&str] =
-    &["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"];
+const APACHE_CLASSPATH: &[&str] = &[
+    "/usr/share/java/zookeeper.jar",
+    "/usr/share/java/slf4j-log4j12.jar",
+    "/usr/share/java/log4j-1.2.jar",
+];
 
 const APACHE_MAIN_CLASS: &str = "org.apache.zookeeper.server.ZooKeeperServerMain";
 
@@ -110,18 +122,30 @@ impl CoordinatorProcess {
     }
 
     /// Like [`CoordinatorProcess::start`] with the server kind given explicitly.
-    pub fn start_kind(kind: ServerKind, binary: &Path, overrides: &[(&str, &str)]) -> Result<Self, TestkitError> {
+    pub fn start_kind(
+        kind: ServerKind,
+        binary: &Path,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, TestkitError> {
         let dir = tempfile::Builder::new()
             .prefix("coordinator-test-")
             .tempdir()
             .map_err(|source| TestkitError::io("creating the server temp dir", source))?;
         let data_dir = dir.path().join("data");
-        fs::create_dir_all(&data_dir).map_err(|source| TestkitError::io(format!("creating {data_dir:?}"), source))?;
+        fs::create_dir_all(&data_dir)
+            .map_err(|source| TestkitError::io(format!("creating {data_dir:?}"), source))?;
         let mut settings: Vec<(String, String)> = Vec::new();
         for (key, value) in DEFAULT_SETTINGS.iter().chain(overrides.iter()) {
             set(&mut settings, key, value);
         }
-        let mut process = CoordinatorProcess { kind, binary: binary.to_path_buf(), port: 0, settings, dir, child: None };
+        let mut process = CoordinatorProcess {
+            kind,
+            binary: binary.to_path_buf(),
+            port: 0,
+            settings,
+            dir,
+            child: None,
+        };
         let mut attempt = 1;
         loop {
             process.port = free_port();
@@ -183,8 +207,12 @@ impl CoordinatorProcess {
     /// Kills the server with SIGKILL and reaps it: nothing it has not yet written survives.
     pub fn kill9(&mut self) -> Result<(), TestkitError> {
         if let Some(mut child) = self.child.take() {
-            child.kill().map_err(|source| TestkitError::io("sending SIGKILL", source))?;
-            child.wait().map_err(|source| TestkitError::io("reaping the killed server", source))?;
+            child
+                .kill()
+                .map_err(|source| TestkitError::io("sending SIGKILL", source))?;
+            child
+                .wait()
+                .map_err(|source| TestkitError::io("reaping the killed server", source))?;
         }
         Ok(())
     }
@@ -203,19 +231,27 @@ impl CoordinatorProcess {
             .map_err(|source| TestkitError::io("running kill -TERM", source))?;
         if !signalled.success() {
             // The process is already gone; reap it.
-            let status = child.wait().map_err(|source| TestkitError::io("reaping the server", source))?;
+            let status = child
+                .wait()
+                .map_err(|source| TestkitError::io("reaping the server", source))?;
             return Ok(Some(status));
         }
         let deadline = Instant::now() + STOP_GRACE;
         loop {
-            if let Some(status) = child.try_wait().map_err(|source| TestkitError::io("waiting for the server", source))? {
+            if let Some(status) = child
+                .try_wait()
+                .map_err(|source| TestkitError::io("waiting for the server", source))?
+            {
                 return Ok(Some(status));
             }
             if Instant::now() >= deadline {
                 // Do not leave it running behind the test.
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(TestkitError::StopTimedOut { pid, grace: STOP_GRACE });
+                return Err(TestkitError::StopTimedOut {
+                    pid,
+                    grace: STOP_GRACE,
+                });
             }
             std::thread::sleep(POLL_INTERVAL);
         }
@@ -248,14 +284,16 @@ impl CoordinatorProcess {
             let _ = writeln!(text, "{key}={value}");
         }
         let path = self.properties_path();
-        fs::write(&path, text).map_err(|source| TestkitError::io(format!("writing {path:?}"), source))?;
+        fs::write(&path, text)
+            .map_err(|source| TestkitError::io(format!("writing {path:?}"), source))?;
         if self.kind == ServerKind::ApacheZooKeeper {
             let log4j = self.dir.path().join("log4j.properties");
             let config = "log4j.rootLogger=INFO, OUT\n\
                           log4j.appender.OUT=org.apache.log4j.ConsoleAppender\n\
                           log4j.appender.OUT.layout=org.apache.log4j.PatternLayout\n\
                           log4j.appender.OUT.layout.ConversionPattern=[%d] %p %m (%c{1})%n\n";
-            fs::write(&log4j, config).map_err(|source| TestkitError::io(format!("writing {log4j:?}"), source))?;
+            fs::write(&log4j, config)
+                .map_err(|source| TestkitError::io(format!("writing {log4j:?}"), source))?;
         }
         Ok(())
     }
@@ -271,7 +309,10 @@ impl CoordinatorProcess {
                 let mut command = Command::new("java");
                 // Small heap and C1 only: these servers live for seconds and start often.
                 command.args(["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]);
-                command.arg(format!("-Dlog4j.configuration=file:{}", self.dir.path().join("log4j.properties").display()));
+                command.arg(format!(
+                    "-Dlog4j.configuration=file:{}",
+                    self.dir.path().join("log4j.properties").display()
+                ));
                 command.arg("-Dzookeeper.admin.enableServer=false");
                 for (key, value) in &self.settings {
                     if let Some(property) = jvm_property(key) {
@@ -293,10 +334,18 @@ impl CoordinatorProcess {
             .append(true)
             .open(&log_path)
             .map_err(|source| TestkitError::io(format!("opening {log_path:?}"), source))?;
-        let log_for_stderr = log.try_clone().map_err(|source| TestkitError::io("duplicating the log handle", source))?;
+        let log_for_stderr = log
+            .try_clone()
+            .map_err(|source| TestkitError::io("duplicating the log handle", source))?;
         let mut command = self.command();
-        command.current_dir(self.dir.path()).stdin(Stdio::null()).stdout(log).stderr(log_for_stderr);
-        let child = command.spawn().map_err(|source| TestkitError::io(format!("spawning {command:?}"), source))?;
+        command
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_for_stderr);
+        let child = command
+            .spawn()
+            .map_err(|source| TestkitError::io(format!("spawning {command:?}"), source))?;
         self.child = Some(child);
         self.wait_ready()
     }
@@ -306,11 +355,13 @@ impl CoordinatorProcess {
         let address = self.address();
         loop {
             if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait().map_err(|source| TestkitError::io("polling the server", source))? {
+                if let Some(status) = child
+                    .try_wait()
+                    .map_err(|source| TestkitError::io("polling the server", source))?
+                {
                     self.child = None;
                     return Err(TestkitError::ServerExited {
                         status,
-                        log_path: self.log_path(),
                         log_tail: self.log_tail(40),
                     });
                 }
@@ -323,7 +374,6 @@ impl CoordinatorProcess {
                 return Err(TestkitError::NotReady {
                     port: self.port,
                     waited: READY_TIMEOUT,
-                    log_path: self.log_path(),
                     log_tail: self.log_tail(40),
                 });
             }
@@ -333,7 +383,10 @@ impl CoordinatorProcess {
 
     fn answers_ready(&self, address: SocketAddr) -> bool {
         let timeout = Duration::from_secs(2);
-        if !matches!(four_letter_at(address, "ruok", timeout).as_deref(), Ok("imok")) {
+        if !matches!(
+            four_letter_at(address, "ruok", timeout).as_deref(),
+            Ok("imok")
+        ) {
             return false;
         }
         match self.kind {
@@ -370,21 +423,37 @@ fn set(settings: &mut Vec<(String, String)>, key: &str, value: &str) {
 }
 
 fn jvm_property(key: &str) -> Option<&'static str> {
-    JVM_SYSTEM_PROPERTIES.iter().find(|(file_key, _)| *file_key == key).map(|(_, property)| *property)
+    JVM_SYSTEM_PROPERTIES
+        .iter()
+        .find(|(file_key, _)| *file_key == key)
+        .map(|(_, property)| *property)
 }
 
 /// Sends `word` on a new connection and reads the reply until EOF.
-pub fn four_letter_at(address: SocketAddr, word: &str, timeout: Duration) -> Result<String, TestkitError> {
+pub fn four_letter_at(
+    address: SocketAddr,
+    word: &str,
+    timeout: Duration,
+) -> Result<String, TestkitError> {
     let mut stream = TcpStream::connect_timeout(&address, timeout)
         .map_err(|source| TestkitError::io(format!("connecting to {address}"), source))?;
-    stream.set_read_timeout(Some(timeout)).map_err(|source| TestkitError::io("setting the read timeout", source))?;
-    stream.write_all(word.as_bytes()).map_err(|source| TestkitError::io(format!("sending {word:?}"), source))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|source| TestkitError::io("setting the read timeout", source))?;
+    stream
+        .write_all(word.as_bytes())
+        .map_err(|source| TestkitError::io(format!("sending {word:?}"), source))?;
     let mut reply = Vec::new();
     match stream.read_to_end(&mut reply) {
         Ok(_) => {}
         // A reset after the text still leaves the text we got.
         Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset && !reply.is_empty() => {}
-        Err(source) => return Err(TestkitError::io(format!("reading the reply to {word:?}"), source)),
+        Err(source) => {
+            return Err(TestkitError::io(
+                format!("reading the reply to {word:?}"),
+                source,
+            ))
+        }
     }
     Ok(String::from_utf8_lossy(&reply).into_owned())
 }
@@ -410,18 +479,30 @@ mod tests {
     #[test]
     fn overrides_replace_defaults_by_key() {
         let mut settings = Vec::new();
-        for (key, value) in DEFAULT_SETTINGS.iter().chain([("tickTime", "200"), ("extra", "1")].iter()) {
+        for (key, value) in DEFAULT_SETTINGS
+            .iter()
+            .chain([("tickTime", "200"), ("extra", "1")].iter())
+        {
             set(&mut settings, key, value);
         }
-        assert_eq!(settings.iter().filter(|(key, _)| key == "tickTime").count(), 1);
+        assert_eq!(
+            settings.iter().filter(|(key, _)| key == "tickTime").count(),
+            1
+        );
         assert!(settings.contains(&("tickTime".to_string(), "200".to_string())));
         assert!(settings.contains(&("extra".to_string(), "1".to_string())));
     }
 
     #[test]
     fn coordinator_only_keys_map_to_system_properties() {
-        assert_eq!(jvm_property("extendedTypesEnabled"), Some("zookeeper.extendedTypesEnabled"));
-        assert_eq!(jvm_property("znode.container.checkIntervalMs"), Some("znode.container.checkIntervalMs"));
+        assert_eq!(
+            jvm_property("extendedTypesEnabled"),
+            Some("zookeeper.extendedTypesEnabled")
+        );
+        assert_eq!(
+            jvm_property("znode.container.checkIntervalMs"),
+            Some("znode.container.checkIntervalMs")
+        );
         assert_eq!(jvm_property("tickTime"), None);
     }
 
@@ -437,7 +518,12 @@ mod tests {
     #[test]
     fn a_binary_that_exits_at_once_is_reported_with_its_log() {
         // `false` ignores its argument and exits 1: the start must fail, not hang.
-        let error = CoordinatorProcess::start_kind(ServerKind::Coordinator, Path::new("false"), &[]).unwrap_err();
-        assert!(matches!(error, TestkitError::ServerExited { .. }), "{error}");
+        let error =
+            CoordinatorProcess::start_kind(ServerKind::Coordinator, Path::new("false"), &[])
+                .unwrap_err();
+        assert!(
+            matches!(error, TestkitError::ServerExited { .. }),
+            "{error}"
+        );
     }
 }

@@ -48,7 +48,11 @@ impl ConnectRequest {
 
     /// A request re-attaching to an existing session.
     pub fn reattach(session_id: i64, password: &[u8], timeout_ms: i32) -> Self {
-        ConnectRequest { session_id, password: password.to_vec(), ..ConnectRequest::new_session(timeout_ms) }
+        ConnectRequest {
+            session_id,
+            password: password.to_vec(),
+            ..ConnectRequest::new_session(timeout_ms)
+        }
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -84,8 +88,19 @@ impl ConnectResponse {
         let timeout_ms = reader.int("timeOut")?;
         let session_id = reader.long("sessionId")?;
         let password = reader.buffer("passwd")?.unwrap_or_default();
-        let read_only = if reader.remaining() > 0 { Some(reader.boolean("readOnly")?) } else { None };
-        Ok(ConnectResponse { protocol_version, timeout_ms, session_id, password, read_only, raw: body.to_vec() })
+        let read_only = if reader.remaining() > 0 {
+            Some(reader.boolean("readOnly")?)
+        } else {
+            None
+        };
+        Ok(ConnectResponse {
+            protocol_version,
+            timeout_ms,
+            session_id,
+            password,
+            read_only,
+            raw: body.to_vec(),
+        })
     }
 }
 
@@ -105,7 +120,12 @@ impl Reply {
         let zxid = reader.long("reply zxid")?;
         let err = reader.int("reply err")?;
         let body = frame.get(16..).unwrap_or_default().to_vec();
-        Ok(Reply { xid, zxid, err, body })
+        Ok(Reply {
+            xid,
+            zxid,
+            err,
+            body,
+        })
     }
 
     /// A reader over the record after the header.
@@ -139,7 +159,9 @@ impl RawClient {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let stream = TcpStream::connect_timeout(&address, DEFAULT_TIMEOUT)
             .map_err(|source| TestkitError::io(format!("connecting to {address}"), source))?;
-        stream.set_nodelay(true).map_err(|source| TestkitError::io("setting TCP_NODELAY", source))?;
+        stream
+            .set_nodelay(true)
+            .map_err(|source| TestkitError::io("setting TCP_NODELAY", source))?;
         Ok(RawClient {
             stream,
             received: Vec::new(),
@@ -170,7 +192,10 @@ impl RawClient {
     }
 
     /// Like [`RawClient::handshake`] but hands back whatever the server answered.
-    pub fn handshake_raw(&mut self, request: &ConnectRequest) -> Result<ConnectResponse, TestkitError> {
+    pub fn handshake_raw(
+        &mut self,
+        request: &ConnectRequest,
+    ) -> Result<ConnectResponse, TestkitError> {
         self.send_frame(&request.encode())?;
         let frame = self.read_frame(self.timeout)?;
         ConnectResponse::decode(&frame)
@@ -182,7 +207,9 @@ impl RawClient {
     }
 
     pub fn session_id(&self) -> i64 {
-        self.session.as_ref().map_or(0, |session| session.session_id)
+        self.session
+            .as_ref()
+            .map_or(0, |session| session.session_id)
     }
 
     /// Changes how long [`RawClient::call`] and friends wait.
@@ -191,16 +218,24 @@ impl RawClient {
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, TestkitError> {
-        self.stream.local_addr().map_err(|source| TestkitError::io("reading the local address", source))
+        self.stream
+            .local_addr()
+            .map_err(|source| TestkitError::io("reading the local address", source))
     }
 
     /// Writes bytes exactly as given.
     pub fn send_bytes(&mut self, bytes: &[u8]) -> Result<(), TestkitError> {
-        match self.stream.write_all(bytes).and_then(|()| self.stream.flush()) {
+        match self
+            .stream
+            .write_all(bytes)
+            .and_then(|()| self.stream.flush())
+        {
             Ok(()) => Ok(()),
             Err(error) if is_disconnect(error.kind()) => {
                 self.closed = true;
-                Err(TestkitError::Closed { action: "writing".to_string() })
+                Err(TestkitError::Closed {
+                    action: "writing".to_string(),
+                })
             }
             Err(source) => Err(TestkitError::io("writing", source)),
         }
@@ -252,7 +287,10 @@ impl RawClient {
                 return Ok(reply);
             }
             if reply.xid != xid::NOTIFICATION {
-                return Err(TestkitError::UnexpectedXid { expected, got: reply.xid });
+                return Err(TestkitError::UnexpectedXid {
+                    expected,
+                    got: reply.xid,
+                });
             }
             self.notifications.push_back(reply);
         }
@@ -280,7 +318,10 @@ impl RawClient {
         }
         let reply = self.read_reply(timeout)?;
         if reply.xid != xid::NOTIFICATION {
-            return Err(TestkitError::UnexpectedXid { expected: xid::NOTIFICATION, got: reply.xid });
+            return Err(TestkitError::UnexpectedXid {
+                expected: xid::NOTIFICATION,
+                got: reply.xid,
+            });
         }
         Ok(reply)
     }
@@ -299,11 +340,16 @@ impl RawClient {
                 return Ok(frame);
             }
             if self.closed {
-                return Err(TestkitError::Closed { action: "reading a frame".to_string() });
+                return Err(TestkitError::Closed {
+                    action: "reading a frame".to_string(),
+                });
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(TestkitError::Timeout { action: "reading a frame".to_string(), timeout });
+                return Err(TestkitError::Timeout {
+                    action: "reading a frame".to_string(),
+                    timeout,
+                });
             }
             self.fill(deadline - now)?;
         }
@@ -342,10 +388,13 @@ impl RawClient {
                 Ok(())
             }
             Ok(n) => {
-                self.received.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                self.received
+                    .extend_from_slice(chunk.get(..n).unwrap_or_default());
                 Ok(())
             }
-            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(()),
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Ok(())
+            }
             Err(error) if error.kind() == ErrorKind::Interrupted => Ok(()),
             Err(error) if is_disconnect(error.kind()) => {
                 self.closed = true;
@@ -395,14 +444,19 @@ impl RawClient {
 
     /// Half-closes the sending side (the server sees EOF).
     pub fn shutdown_write(&mut self) -> Result<(), TestkitError> {
-        self.stream.shutdown(Shutdown::Write).map_err(|source| TestkitError::io("shutting down the write side", source))
+        self.stream
+            .shutdown(Shutdown::Write)
+            .map_err(|source| TestkitError::io("shutting down the write side", source))
     }
 }
 
 fn is_disconnect(kind: ErrorKind) -> bool {
     matches!(
         kind,
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof
+        ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
+            | ErrorKind::UnexpectedEof
     )
 }
 
@@ -419,13 +473,22 @@ mod tests {
         let request = ConnectRequest::new_session(30_000);
         let bytes = request.encode();
         assert_eq!(bytes.len(), 4 + 8 + 4 + 8 + 4 + 16 + 1);
-        let old = ConnectRequest { read_only: None, ..request };
+        let old = ConnectRequest {
+            read_only: None,
+            ..request
+        };
         assert_eq!(old.encode().len(), 44);
     }
 
     #[test]
     fn connect_response_decodes_the_37_byte_form() {
-        let body = JuteWriter::new().int(0).int(4000).long(0x42).buffer(Some(&[7; 16])).boolean(false).into_bytes();
+        let body = JuteWriter::new()
+            .int(0)
+            .int(4000)
+            .long(0x42)
+            .buffer(Some(&[7; 16]))
+            .boolean(false)
+            .into_bytes();
         assert_eq!(body.len(), 37);
         let response = ConnectResponse::decode(&body).unwrap();
         assert_eq!(response.timeout_ms, 4000);
@@ -440,7 +503,12 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let server = thread::spawn(move || {
             let (mut socket, _) = listener.accept().unwrap();
-            let reply = JuteWriter::new().int(1).long(9).int(0).raw(b"body").into_bytes();
+            let reply = JuteWriter::new()
+                .int(1)
+                .long(9)
+                .int(0)
+                .raw(b"body")
+                .into_bytes();
             let frame = JuteWriter::new().buffer(Some(&reply)).into_bytes();
             socket.write_all(&frame[..3]).unwrap();
             socket.flush().unwrap();
@@ -449,11 +517,17 @@ mod tests {
         });
         let mut client = RawClient::open(port).unwrap();
         let reply = client.read_reply(DEFAULT_TIMEOUT).unwrap();
-        assert_eq!((reply.xid, reply.zxid, reply.err, reply.body.as_slice()), (1, 9, 0, &b"body"[..]));
+        assert_eq!(
+            (reply.xid, reply.zxid, reply.err, reply.body.as_slice()),
+            (1, 9, 0, &b"body"[..])
+        );
         server.join().unwrap();
         assert!(client.wait_closed(DEFAULT_TIMEOUT));
         assert!(client.is_closed());
-        assert!(matches!(client.read_frame(DEFAULT_TIMEOUT), Err(TestkitError::Closed { .. })));
+        assert!(matches!(
+            client.read_frame(DEFAULT_TIMEOUT),
+            Err(TestkitError::Closed { .. })
+        ));
     }
 
     #[test]
@@ -463,7 +537,10 @@ mod tests {
         let mut client = RawClient::open(port).unwrap();
         let (_socket, _) = listener.accept().unwrap();
         let result = client.read_frame(Duration::from_millis(30));
-        assert!(matches!(result, Err(TestkitError::Timeout { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(TestkitError::Timeout { .. })),
+            "{result:?}"
+        );
         assert!(!client.is_closed());
     }
 }

@@ -39,13 +39,25 @@ pub async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
 
 /// A `zookeeper-client` session on `server`.
 pub async fn connect(server: &CoordinatorProcess) -> Client {
-    connect_with(server, Client::connector().with_session_timeout(SESSION_TIMEOUT)).await
+    connect_with(
+        server,
+        Client::connector().with_session_timeout(SESSION_TIMEOUT),
+    )
+    .await
 }
 
 /// A `zookeeper-client` session built by `connector`.
-pub async fn connect_with(server: &CoordinatorProcess, connector: zookeeper_client::Connector) -> Client {
+pub async fn connect_with(
+    server: &CoordinatorProcess,
+    connector: zookeeper_client::Connector,
+) -> Client {
     let connect_string = server.connect_string();
-    match within("connecting a zookeeper-client session", connector.connect(&connect_string)).await {
+    match within(
+        "connecting a zookeeper-client session",
+        connector.connect(&connect_string),
+    )
+    .await
+    {
         Ok(client) => client,
         Err(error) => panic!("connecting to {connect_string}: {error}"),
     }
@@ -89,7 +101,9 @@ pub async fn create(client: &Client, path: &str, data: &[u8]) -> zookeeper_clien
 
 /// Milliseconds since the Unix epoch, to bound ctime/mtime.
 pub fn now_millis() -> i64 {
-    let elapsed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
     i64::try_from(elapsed.as_millis()).unwrap()
 }
 
@@ -103,7 +117,11 @@ pub fn raw_call(client: &mut RawClient, op_code: i32, body: &[u8]) -> Reply {
 
 /// Raw persistent create of `path` (op 1) that must succeed; returns the reply.
 pub fn raw_create(client: &mut RawClient, path: &str, data: &[u8]) -> Reply {
-    let reply = raw_call(client, op::CREATE, &request::create(path, Some(data), OPEN_ACL, 0));
+    let reply = raw_call(
+        client,
+        op::CREATE,
+        &request::create(path, Some(data), OPEN_ACL, 0),
+    );
     assert_eq!(reply.err, code::OK, "create {path}");
     reply
 }
@@ -119,7 +137,11 @@ pub fn raw_exists(client: &mut RawClient, path: &str, watch: bool) -> Option<Sta
 }
 
 /// Raw getData (op 4) returning data and stat; the error code otherwise.
-pub fn raw_get_data(client: &mut RawClient, path: &str, watch: bool) -> Result<(Option<Vec<u8>>, Stat), i32> {
+pub fn raw_get_data(
+    client: &mut RawClient,
+    path: &str,
+    watch: bool,
+) -> Result<(Option<Vec<u8>>, Stat), i32> {
     let reply = raw_call(client, op::GET_DATA, &request::path_watch(path, watch));
     if reply.err != code::OK {
         return Err(reply.err);
@@ -145,7 +167,11 @@ pub fn notifications_before_ping(client: &mut RawClient) -> Vec<Reply> {
 pub fn events_of(notifications: &[Reply]) -> Vec<(i32, String)> {
     let mut events = Vec::new();
     for reply in notifications {
-        assert_eq!((reply.xid, reply.zxid, reply.err), (-1, -1, 0), "notification header");
+        assert_eq!(
+            (reply.xid, reply.zxid, reply.err),
+            (-1, -1, 0),
+            "notification header"
+        );
         let event = reply.event().unwrap();
         assert_eq!(event.state, 3, "notifications carry SyncConnected");
         events.push((event.event_type, event.path));
