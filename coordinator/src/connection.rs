@@ -78,7 +78,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Ar
         .ok()
         .filter(|word| admin::WORDS.contains(word))
     {
-        four_letter_word(word, writer, &shared).await;
+        four_letter_word(word, peer, writer, &shared).await;
         return;
     }
     let handshake = match read_body(&mut reader, i32::from_be_bytes(head), max).await {
@@ -197,7 +197,12 @@ async fn write_loop(
     closed.notify_one();
 }
 
-async fn four_letter_word(word: &str, mut writer: OwnedWriteHalf, shared: &Shared) {
+async fn four_letter_word(
+    word: &str,
+    peer: SocketAddr,
+    mut writer: OwnedWriteHalf,
+    shared: &Shared,
+) {
     let text = if !shared.config.four_letter_words.allows(word) {
         admin::not_whitelisted(word)
     } else if word == "ruok" {
@@ -208,6 +213,7 @@ async fn four_letter_word(word: &str, mut writer: OwnedWriteHalf, shared: &Share
             .processor
             .send(Input::Admin {
                 word: word.to_owned(),
+                peer,
                 reply,
             })
             .is_err()

@@ -72,6 +72,7 @@ pub enum Input {
     /// A four-letter word to answer.
     Admin {
         word: String,
+        peer: SocketAddr,
         reply: tokio::sync::oneshot::Sender<String>,
     },
     /// Stop after making everything durable.
@@ -233,8 +234,8 @@ impl Processor {
                 self.release();
             }
             Input::SnapshotDone => self.snapshot_in_progress = false,
-            Input::Admin { word, reply } => {
-                let text = self.admin(&word);
+            Input::Admin { word, peer, reply } => {
+                let text = self.admin(&word, peer);
                 let _ = reply.send(text);
             }
             Input::Shutdown => {
@@ -693,6 +694,14 @@ impl Processor {
                 received,
             ),
             Request::Multi(ops) => self.write(conn, session, xid, Write::Multi(ops), received),
+            // A standalone server refuses reconfig, but as a write: the refusal takes a zxid.
+            Request::Reconfig(_) => self.write(
+                conn,
+                session,
+                xid,
+                Write::Refused(ErrorCode::ReconfigDisabled),
+                received,
+            ),
             Request::Sasl(_) | Request::DeleteContainer(_) | Request::CreateSession => self.reply(
                 conn,
                 xid,
@@ -781,7 +790,7 @@ impl Processor {
 
     // ---- four-letter words ------------------------------------------------------------------
 
-    fn admin(&mut self, word: &str) -> String {
+    fn admin(&mut self, word: &str, asker: SocketAddr) -> String {
         match word {
             "crst" => {
                 for conn in self.conns.values_mut() {
@@ -799,7 +808,7 @@ impl Processor {
             }
             _ => {}
         }
-        let connections = self
+        let mut connections: Vec<ConnectionView> = self
             .conns
             .iter()
             .map(|(id, conn)| ConnectionView {
@@ -821,6 +830,22 @@ impl Processor {
                 latency: conn.latency.clone(),
             })
             .collect();
+        // ZooKeeper lists the connection asking, too: it has sent one packet, the word.
+        connections.push(ConnectionView {
+            id: ConnId(0),
+            peer: asker,
+            session: None,
+            timeout: None,
+            queued: 0,
+            received: 1,
+            sent: 0,
+            last_op: "NA",
+            established_ms: now_ms(),
+            last_cxid: 0,
+            last_zxid: 0,
+            last_response_ms: 0,
+            latency: LatencyStats::default(),
+        });
         let view = AdminView {
             config: &self.config,
             tree: &self.state.tree,

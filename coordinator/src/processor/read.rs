@@ -156,7 +156,6 @@ pub fn execute(
             }
             _ => Err(ErrorCode::BadArguments),
         },
-        Request::Reconfig(_) => Err(ErrorCode::ReconfigDisabled),
         _ => return None,
     })
 }

@@ -57,6 +57,8 @@ pub enum Write<'a> {
         version: i32,
     },
     Multi(&'a [MultiOp]),
+    /// A write this server refuses outright; it still takes a zxid.
+    Refused(ErrorCode),
 }
 
 /// What a successful write answers.
@@ -303,6 +305,7 @@ fn execute_one(
             ))
         }
         Write::Multi(_) => Err(ErrorCode::BadArguments),
+        Write::Refused(code) => Err(code),
     }
 }
 

@@ -96,10 +96,10 @@ impl DataTree {
             "/zookeeper/quota".into(),
             Node::new(None, open, NodeKind::Persistent, 0, 0),
         );
-        tree.nodes.insert(
-            "/zookeeper/config".into(),
-            Node::new(None, read_only, NodeKind::Persistent, 0, 0),
-        );
+        let mut config = Node::new(None, read_only, NodeKind::Persistent, 0, 0);
+        // ZooKeeper creates /zookeeper/config with ACL version -1.
+        config.aversion = -1;
+        tree.nodes.insert("/zookeeper/config".into(), config);
         tree.data_bytes = tree.nodes.keys().map(|path| path.len() as u64).sum();
         tree
     }
