@@ -3,6 +3,7 @@
 //! - [`CliError`]: why one `zookeeper-shell` command failed. Its `Display` is exactly the line
 //!   the reference `zkCli` shell prints on stderr for the same failure, and
 //!   [`CliError::exit_code`] is the process status it leaves behind.
+//! - [`SubtreeError`]: a request failed while walking a subtree (which node, which error).
 //! - [`TimeZoneError`]: why a zone file or `TZ` rule was unusable (the shell falls back to UTC).
 //! - [`PerfError`]: why `zk-perf-test` could not set up or run a workload.
 
@@ -58,6 +59,14 @@ impl CliError {
             None => CliError::Client { message: error.to_string() },
         }
     }
+}
+
+/// A request on `path` failed while walking a subtree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct SubtreeError {
+    pub path: String,
+    pub source: zookeeper_client::Error,
 }
 
 /// Why a time zone file or `TZ` rule could not be read (the shell then prints times in UTC).

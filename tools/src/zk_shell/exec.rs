@@ -18,8 +18,8 @@ use super::keeper::{generic_message, KeeperCode};
 use super::session::ShellSession;
 use super::shell::{Mode, Shell};
 use super::stat::format_stat;
-use crate::error::CliError;
-use crate::zk_tree::{delete_subtree, list_subtree, list_subtree_watching, DeleteOutcome};
+use crate::error::{CliError, SubtreeError};
+use crate::zk_tree::{delete_subtree, DeleteOutcome, SubtreeWalk};
 
 /// How long `sync` waits for its answer, as zkCli does.
 const SYNC_WAIT: Duration = Duration::from_secs(30);
@@ -168,24 +168,9 @@ impl Shell {
     async fn ls(&mut self, path: &str, stat: bool, watch: bool, recursive: bool) -> Result<(), CliError> {
         let client = self.client_for(Some(path)).await?;
         if recursive {
-            let result = if watch {
-                match list_subtree_watching(&client, path).await {
-                    Ok((paths, watchers)) => {
-                        for (_, watcher) in watchers {
-                            self.session.watch_once(watcher);
-                        }
-                        Ok(paths)
-                    }
-                    Err(error) => Err(error),
-                }
-            } else {
-                list_subtree(&client, path).await
-            };
+            let outcome = self.walk(&client, path, watch, WalkAction::Print).await;
             self.session.settle(&self.console).await;
-            for listed in result.map_err(|error| CliError::from_client(&error, path))? {
-                self.console.out_line(&listed);
-            }
-            return Ok(());
+            return outcome;
         }
         let result = match (stat, watch) {
             (true, true) => client.get_and_watch_children(path).await.map(|(children, stat, watcher)| {
@@ -293,17 +278,37 @@ impl Shell {
             }
             return Ok(());
         }
-        let listed = list_subtree(&client, path).await;
+        let outcome = self.walk(&client, path, false, WalkAction::SetAcl { acl, version }).await;
         self.session.settle(&self.console).await;
-        for node in listed.map_err(|error| CliError::from_client(&error, path))? {
-            if let Err(error) = client.set_acl(&node, acl, version).await {
-                // zkCli prints these without a line break and carries on.
-                let code = KeeperCode::from_client_error(&error).unwrap_or(KeeperCode::SystemError);
-                self.console.out(&generic_message(code, Some(&node)));
+        outcome
+    }
+
+    /// Visits `root`'s subtree in zkCli's order, printing each path or setting its ACL as it is
+    /// reached; a failed listing ends the walk with that node's error.
+    async fn walk(&mut self, client: &Client, root: &str, watch: bool, action: WalkAction<'_>) -> Result<(), CliError> {
+        let subtree_error = |error: SubtreeError| CliError::from_client(&error.source, &error.path);
+        let mut walk = SubtreeWalk::start(client, root, watch).await.map_err(subtree_error)?;
+        let outcome = loop {
+            let node = match walk.next().await {
+                Ok(Some(node)) => node,
+                Ok(None) => break Ok(()),
+                Err(error) => break Err(subtree_error(error)),
+            };
+            match action {
+                WalkAction::Print => self.console.out_line(&node),
+                WalkAction::SetAcl { acl, version } => {
+                    if let Err(error) = client.set_acl(&node, acl, version).await {
+                        // zkCli prints these without a line break and carries on.
+                        let code = KeeperCode::from_client_error(&error).unwrap_or(KeeperCode::SystemError);
+                        self.console.out(&generic_message(code, Some(&node)));
+                    }
+                }
             }
+        };
+        for watcher in walk.take_watchers() {
+            self.session.watch_once(watcher);
         }
-        self.session.settle(&self.console).await;
-        Ok(())
+        outcome
     }
 
     async fn config(&mut self, client_string: bool, watch: bool, stat: bool) -> Result<(), CliError> {
@@ -330,6 +335,13 @@ impl Shell {
         }
         Ok(())
     }
+}
+
+/// What [`Shell::walk`] does at each node.
+#[derive(Clone, Copy)]
+enum WalkAction<'a> {
+    Print,
+    SetAcl { acl: &'a [Acl], version: Option<i32> },
 }
 
 fn client_error_without_path(error: &ClientError) -> CliError {
