@@ -108,6 +108,9 @@ pub enum PerfError {
     /// A benchmark task panicked or was cancelled.
     #[error("a session task of workload {workload} failed: {reason}")]
     Task { workload: String, reason: String },
+    /// The report could not be rendered.
+    #[error("cannot write the report: {reason}")]
+    Report { reason: String },
     /// The command-line options contradict each other.
     #[error("invalid options: {reason}")]
     InvalidOptions { reason: String },
