@@ -272,11 +272,8 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
                 None => AddWatchMode::PersistentRecursive,
                 Some(text) if text.eq_ignore_ascii_case("PERSISTENT") => AddWatchMode::Persistent,
                 Some(text) if text.eq_ignore_ascii_case("PERSISTENT_RECURSIVE") => AddWatchMode::PersistentRecursive,
-                Some(text) => {
-                    return Err(CliError::MalformedCommand {
-                        reason: format!("Unsupported mode: {text}"),
-                    })
-                }
+                // zkCli answers an unknown mode with the usage line.
+                Some(_) => return Err(usage(name)),
             };
             checked(&path)?;
             Ok(ServerCommand::AddWatch { path, mode })
@@ -524,6 +521,7 @@ mod tests {
         assert_eq!(command("config -c -s"), ServerCommand::Config { client_string: true, watch: false, stat: true });
         assert_eq!(command("addWatch -m PERSISTENT /a"), ServerCommand::AddWatch { path: "/a".to_string(), mode: AddWatchMode::Persistent });
         assert_eq!(command("addWatch /a"), ServerCommand::AddWatch { path: "/a".to_string(), mode: AddWatchMode::PersistentRecursive });
+        assert!(error("addWatch -m bogus /a").starts_with("addWatch [-m mode] path # optional mode is one of"));
         assert_eq!(error("sync -x /"), "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x");
     }
 }
