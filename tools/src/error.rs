@@ -19,7 +19,9 @@ pub enum CliError {
     #[error("org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: {option}")]
     UnrecognizedOption { option: String },
     /// An option that takes a value was the last word of the line.
-    #[error("org.apache.commons.cli.MissingArgumentException: Missing argument for option: {option}")]
+    #[error(
+        "org.apache.commons.cli.MissingArgumentException: Missing argument for option: {option}"
+    )]
     MissingArgument { option: char },
     /// The first word is not a command; the usage of every command is printed before this.
     #[error("Command not found: Command not found {command}")]
@@ -32,7 +34,10 @@ pub enum CliError {
     MalformedCommand { reason: String },
     /// The server (or the client library on its behalf) answered with a ZooKeeper error code.
     #[error("{}", keeper_message(*.code, .path.as_deref()))]
-    Keeper { code: KeeperCode, path: Option<String> },
+    Keeper {
+        code: KeeperCode,
+        path: Option<String>,
+    },
     /// A client-library failure that carries no ZooKeeper error code.
     #[error("{message}")]
     Client { message: String },
@@ -49,14 +54,19 @@ impl CliError {
 
     /// A server error about `path`.
     pub fn keeper(code: KeeperCode, path: &str) -> CliError {
-        CliError::Keeper { code, path: Some(path.to_string()) }
+        CliError::Keeper {
+            code,
+            path: Some(path.to_string()),
+        }
     }
 
     /// Maps a client-library error for an operation on `path`.
     pub fn from_client(error: &zookeeper_client::Error, path: &str) -> CliError {
         match KeeperCode::from_client_error(error) {
             Some(code) => CliError::keeper(code, path),
-            None => CliError::Client { message: error.to_string() },
+            None => CliError::Client {
+                message: error.to_string(),
+            },
         }
     }
 }
@@ -95,13 +105,22 @@ pub enum TimeZoneError {
 pub enum PerfError {
     /// A session could not be established.
     #[error("cannot connect to {server}: {source}")]
-    Connect { server: String, source: zookeeper_client::Error },
+    Connect {
+        server: String,
+        source: zookeeper_client::Error,
+    },
     /// Preparing the znodes a workload needs (untimed) failed.
     #[error("cannot prepare {path}: {source}")]
-    Setup { path: String, source: zookeeper_client::Error },
+    Setup {
+        path: String,
+        source: zookeeper_client::Error,
+    },
     /// Removing the benchmark root at the end failed.
     #[error("cannot clean up {path}: {source}")]
-    Cleanup { path: String, source: zookeeper_client::Error },
+    Cleanup {
+        path: String,
+        source: zookeeper_client::Error,
+    },
     /// Some znodes under the root could not be deleted (for example a batch was refused).
     #[error("cleanup of {path} left znodes behind")]
     CleanupIncomplete { path: String },

@@ -51,14 +51,30 @@ pub struct SubtreeWalk<'a> {
 
 impl<'a> SubtreeWalk<'a> {
     /// Starts at `root`, which must exist (its data is read, as zkCli does).
-    pub async fn start(client: &'a Client, root: &str, watch: bool) -> Result<SubtreeWalk<'a>, SubtreeError> {
-        let mut walk = SubtreeWalk { client, watch, to_expand: vec![root.to_string()], ready: VecDeque::new(), watchers: Vec::new() };
+    pub async fn start(
+        client: &'a Client,
+        root: &str,
+        watch: bool,
+    ) -> Result<SubtreeWalk<'a>, SubtreeError> {
+        let mut walk = SubtreeWalk {
+            client,
+            watch,
+            to_expand: vec![root.to_string()],
+            ready: VecDeque::new(),
+            watchers: Vec::new(),
+        };
         let read = if watch {
-            client.get_and_watch_data(root).await.map(|(_, _, watcher)| walk.watchers.push(watcher))
+            client
+                .get_and_watch_data(root)
+                .await
+                .map(|(_, _, watcher)| walk.watchers.push(watcher))
         } else {
             client.get_data(root).await.map(|_| ())
         };
-        read.map_err(|source| SubtreeError { path: root.to_string(), source })?;
+        read.map_err(|source| SubtreeError {
+            path: root.to_string(),
+            source,
+        })?;
         walk.ready.push_back(root.to_string());
         Ok(walk)
     }
@@ -73,14 +89,20 @@ impl<'a> SubtreeWalk<'a> {
                 return Ok(None);
             };
             let listed = if self.watch {
-                self.client.list_and_watch_children(&parent).await.map(|(children, watcher)| {
-                    self.watchers.push(watcher);
-                    children
-                })
+                self.client
+                    .list_and_watch_children(&parent)
+                    .await
+                    .map(|(children, watcher)| {
+                        self.watchers.push(watcher);
+                        children
+                    })
             } else {
                 self.client.list_children(&parent).await
             };
-            let mut children = listed.map_err(|source| SubtreeError { path: parent.clone(), source })?;
+            let mut children = listed.map_err(|source| SubtreeError {
+                path: parent.clone(),
+                source,
+            })?;
             children.sort();
             for child in &children {
                 self.ready.push_back(join(&parent, child));
@@ -110,9 +132,16 @@ pub enum DeleteOutcome {
 /// (a size of 0 or less puts everything in one request).
 ///
 /// Fails only when the subtree cannot be listed (for example `NoNode` for the root).
-pub async fn delete_subtree(client: &Client, root: &str, batch_size: i32) -> Result<DeleteOutcome, Error> {
+pub async fn delete_subtree(
+    client: &Client,
+    root: &str,
+    batch_size: i32,
+) -> Result<DeleteOutcome, Error> {
     let paths = list_subtree(client, root).await?;
-    let batch_size = usize::try_from(batch_size).ok().filter(|size| *size > 0).unwrap_or(paths.len().max(1));
+    let batch_size = usize::try_from(batch_size)
+        .ok()
+        .filter(|size| *size > 0)
+        .unwrap_or(paths.len().max(1));
     let mut leaves_first = paths.iter().rev().peekable();
     while leaves_first.peek().is_some() {
         let mut writer = client.new_multi_writer();

@@ -6,8 +6,12 @@ use tools::zk_perf::options::PerfArgs;
 
 fn main() -> anyhow::Result<()> {
     let args = PerfArgs::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let outcome = args.validate(rand::random::<u32>()).map(|options| runtime.block_on(tools::zk_perf::run(&options)));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = args
+        .validate(rand::random::<u32>())
+        .map(|options| runtime.block_on(tools::zk_perf::run(&options)));
     match outcome {
         Ok(Ok(_reports)) => Ok(()),
         Ok(Err(error)) | Err(error) => {

@@ -15,7 +15,9 @@ fn main() -> anyhow::Result<()> {
     };
     // Read the zone file before the runtime starts (file I/O stays off the async threads).
     let zone = LocalZone::from_environment();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let code = runtime.block_on(tools::zk_shell::run(args, zone));
     // Leave without waiting for the stdin reader thread, which may be blocked in a read.
     std::process::exit(code);

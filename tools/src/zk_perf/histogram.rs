@@ -33,7 +33,13 @@ impl Default for LatencyHistogram {
 impl LatencyHistogram {
     /// An empty histogram.
     pub fn new() -> LatencyHistogram {
-        LatencyHistogram { counts: vec![0; BUCKETS], total: 0, max: 0, min: u64::MAX, sum: 0 }
+        LatencyHistogram {
+            counts: vec![0; BUCKETS],
+            total: 0,
+            max: 0,
+            min: u64::MAX,
+            sum: 0,
+        }
     }
 
     /// Records one value.
@@ -161,13 +167,23 @@ mod tests {
 
     #[test]
     fn relative_error_is_below_two_percent() {
-        for value in [129u64, 1_000, 12_345, 999_999, 123_456_789, 9_876_543_210_123] {
+        for value in [
+            129u64,
+            1_000,
+            12_345,
+            999_999,
+            123_456_789,
+            9_876_543_210_123,
+        ] {
             let mut histogram = LatencyHistogram::new();
             histogram.record(value);
             histogram.record(u64::MAX / 2);
             let reported = histogram.quantile(0.5);
             assert!(reported >= value, "{reported} < {value}");
-            assert!((reported - value) as f64 / value as f64 <= 1.0 / 64.0, "{value} → {reported}");
+            assert!(
+                (reported - value) as f64 / value as f64 <= 1.0 / 64.0,
+                "{value} → {reported}"
+            );
         }
     }
 
@@ -179,7 +195,10 @@ mod tests {
         }
         let check = |q: f64, expected: f64| {
             let reported = histogram.quantile(q) as f64;
-            assert!((reported - expected).abs() / expected < 0.02, "q{q}: {reported} vs {expected}");
+            assert!(
+                (reported - expected).abs() / expected < 0.02,
+                "q{q}: {reported} vs {expected}"
+            );
         };
         check(0.5, 50_000_000.0);
         check(0.99, 99_000_000.0);

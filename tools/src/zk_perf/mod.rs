@@ -29,7 +29,9 @@ use crate::error::PerfError;
 pub async fn run(options: &PerfOptions) -> Result<Vec<WorkloadReport>, PerfError> {
     let reports = runner::run(options).await?;
     if options.json {
-        let text = serde_json::to_string_pretty(&reports).map_err(|error| PerfError::Report { reason: error.to_string() })?;
+        let text = serde_json::to_string_pretty(&reports).map_err(|error| PerfError::Report {
+            reason: error.to_string(),
+        })?;
         println!("{text}");
     } else {
         println!("{}", table_header());

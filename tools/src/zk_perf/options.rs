@@ -82,8 +82,14 @@ impl FromStr for Workload {
             .copied()
             .find(|workload| workload.name().eq_ignore_ascii_case(text))
             .ok_or_else(|| {
-                let names: Vec<&str> = Workload::ALL.iter().map(|workload| workload.name()).collect();
-                format!("unknown workload {text:?}; expected one of {} or all", names.join(", "))
+                let names: Vec<&str> = Workload::ALL
+                    .iter()
+                    .map(|workload| workload.name())
+                    .collect();
+                format!(
+                    "unknown workload {text:?}; expected one of {} or all",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -99,7 +105,10 @@ pub enum Limit {
 
 /// The command line as typed.
 #[derive(Debug, Parser)]
-#[command(name = "zk-perf-test", about = "Load generator for the coordinator or any ZooKeeper server")]
+#[command(
+    name = "zk-perf-test",
+    about = "Load generator for the coordinator or any ZooKeeper server"
+)]
 pub struct PerfArgs {
     /// Connect string, `host:port[,host:port…]`.
     #[arg(long)]
@@ -164,7 +173,9 @@ impl PerfArgs {
         let limit = match (self.ops, self.duration) {
             (Some(0), _) => return Err(invalid("--ops must be at least 1".to_string())),
             (Some(ops), _) => Limit::Ops(ops),
-            (None, Some(duration)) if duration.is_zero() => return Err(invalid("--duration must be positive".to_string())),
+            (None, Some(duration)) if duration.is_zero() => {
+                return Err(invalid("--duration must be positive".to_string()))
+            }
             (None, Some(duration)) => Limit::Duration(duration),
             (None, None) => Limit::Duration(DEFAULT_DURATION),
         };
@@ -177,11 +188,17 @@ impl PerfArgs {
             }
         }
         if workloads.contains(&Workload::Watch) && self.sessions < 2 {
-            return Err(invalid("the watch workload needs at least 2 sessions (watcher and writer)".to_string()));
+            return Err(invalid(
+                "the watch workload needs at least 2 sessions (watcher and writer)".to_string(),
+            ));
         }
-        let root = self.root.unwrap_or_else(|| format!("/perf-{random_suffix:08x}"));
+        let root = self
+            .root
+            .unwrap_or_else(|| format!("/perf-{random_suffix:08x}"));
         if !root.starts_with('/') || root == "/" || root.ends_with('/') {
-            return Err(invalid(format!("--root must be an absolute znode path other than /, got {root:?}")));
+            return Err(invalid(format!(
+                "--root must be an absolute znode path other than /, got {root:?}"
+            )));
         }
         Ok(PerfOptions {
             connect: self.connect,
@@ -211,7 +228,11 @@ mod tests {
 
     fn parse(line: &str) -> Result<PerfOptions, PerfError> {
         let words = std::iter::once("zk-perf-test").chain(line.split(' '));
-        PerfArgs::try_parse_from(words).map_err(|error| PerfError::InvalidOptions { reason: error.to_string() })?.validate(0xab)
+        PerfArgs::try_parse_from(words)
+            .map_err(|error| PerfError::InvalidOptions {
+                reason: error.to_string(),
+            })?
+            .validate(0xab)
     }
 
     #[test]
@@ -228,12 +249,20 @@ mod tests {
 
     #[test]
     fn lists_all_and_names() {
-        let options = parse("--connect h:1 --workload setData,session-churn,WATCH --ops 1000 --duration-less").unwrap_err();
+        let options = parse(
+            "--connect h:1 --workload setData,session-churn,WATCH --ops 1000 --duration-less",
+        )
+        .unwrap_err();
         assert!(matches!(options, PerfError::InvalidOptions { .. }));
-        let options = parse("--connect h:1 --workload setData,session-churn,WATCH --ops 1000").unwrap();
-        assert_eq!(options.workloads, [Workload::SetData, Workload::SessionChurn, Workload::Watch]);
+        let options =
+            parse("--connect h:1 --workload setData,session-churn,WATCH --ops 1000").unwrap();
+        assert_eq!(
+            options.workloads,
+            [Workload::SetData, Workload::SessionChurn, Workload::Watch]
+        );
         assert_eq!(options.limit, Limit::Ops(1000));
-        let options = parse("--connect h:1 --workload all --duration 5s --json --root /bench").unwrap();
+        let options =
+            parse("--connect h:1 --workload all --duration 5s --json --root /bench").unwrap();
         assert_eq!(options.workloads, Workload::ALL);
         assert_eq!(options.limit, Limit::Duration(Duration::from_secs(5)));
         assert_eq!(options.root, "/bench");

@@ -58,7 +58,11 @@ impl WorkloadReport {
         seconds: f64,
     ) -> WorkloadReport {
         let ops = histogram.count();
-        let ops_per_second = if seconds > 0.0 { ops as f64 / seconds } else { 0.0 };
+        let ops_per_second = if seconds > 0.0 {
+            ops as f64 / seconds
+        } else {
+            0.0
+        };
         WorkloadReport {
             workload: workload.to_string(),
             sessions,
@@ -77,7 +81,16 @@ impl WorkloadReport {
 pub fn table_header() -> String {
     format!(
         "{:<14} {:>8} {:>10} {:>8} {:>11} {:>9} {:>9} {:>9} {:>9} {:>7}",
-        "workload", "sessions", "ops", "seconds", "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors"
+        "workload",
+        "sessions",
+        "ops",
+        "seconds",
+        "ops/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "errors"
     )
 }
 

@@ -26,7 +26,9 @@ use zookeeper_client::{Acls, Client, CreateMode, Error as ClientError};
 use super::histogram::LatencyHistogram;
 use super::options::{share_of, Limit, PerfOptions, Workload};
 use super::report::WorkloadReport;
-use super::session::{churn, drive, watch_pair, Budget, Operations, Progress, SessionOutcome, SessionPaths};
+use super::session::{
+    churn, drive, watch_pair, Budget, Operations, Progress, SessionOutcome, SessionPaths,
+};
 use crate::error::PerfError;
 use crate::zk_tree::{delete_subtree, DeleteOutcome};
 
@@ -44,14 +46,29 @@ const DELETE_ROUND_LIMITS: (u64, u64) = (50, 20_000);
 /// Runs every workload of `options` and returns one report per workload.
 pub async fn run(options: &PerfOptions) -> Result<Vec<WorkloadReport>, PerfError> {
     let admin = connect(options).await?;
-    match admin.create(&options.root, b"", &CreateMode::Persistent.with_acls(Acls::anyone_all())).await {
+    match admin
+        .create(
+            &options.root,
+            b"",
+            &CreateMode::Persistent.with_acls(Acls::anyone_all()),
+        )
+        .await
+    {
         Ok(_) => {}
         Err(ClientError::NodeExists) => {
             return Err(PerfError::InvalidOptions {
-                reason: format!("{} already exists; pick another --root (it is deleted at the end)", options.root),
+                reason: format!(
+                    "{} already exists; pick another --root (it is deleted at the end)",
+                    options.root
+                ),
             })
         }
-        Err(source) => return Err(PerfError::Setup { path: options.root.clone(), source }),
+        Err(source) => {
+            return Err(PerfError::Setup {
+                path: options.root.clone(),
+                source,
+            })
+        }
     }
     let outcome = run_workloads(options, &admin).await;
     let cleanup = cleanup(&admin, &options.root).await;
@@ -60,7 +77,10 @@ pub async fn run(options: &PerfOptions) -> Result<Vec<WorkloadReport>, PerfError
     Ok(reports)
 }
 
-async fn run_workloads(options: &PerfOptions, admin: &Client) -> Result<Vec<WorkloadReport>, PerfError> {
+async fn run_workloads(
+    options: &PerfOptions,
+    admin: &Client,
+) -> Result<Vec<WorkloadReport>, PerfError> {
     let sessions = connect_sessions(options).await?;
     let mut reports = Vec::new();
     for workload in &options.workloads {
@@ -80,7 +100,10 @@ async fn connect(options: &PerfOptions) -> Result<Client, PerfError> {
         .with_fail_eagerly()
         .connect(&options.connect)
         .await
-        .map_err(|source| PerfError::Connect { server: options.connect.clone(), source })
+        .map_err(|source| PerfError::Connect {
+            server: options.connect.clone(),
+            source,
+        })
 }
 
 async fn connect_sessions(options: &PerfOptions) -> Result<Vec<Client>, PerfError> {
@@ -91,7 +114,10 @@ async fn connect_sessions(options: &PerfOptions) -> Result<Vec<Client>, PerfErro
     }
     let mut sessions: Vec<Option<Client>> = vec![None; options.sessions];
     while let Some(joined) = connecting.join_next().await {
-        let (index, client) = joined.map_err(|error| PerfError::Task { workload: "connect".to_string(), reason: error.to_string() })?;
+        let (index, client) = joined.map_err(|error| PerfError::Task {
+            workload: "connect".to_string(),
+            reason: error.to_string(),
+        })?;
         if let Some(slot) = sessions.get_mut(index) {
             *slot = Some(client?);
         }
@@ -102,8 +128,13 @@ async fn connect_sessions(options: &PerfOptions) -> Result<Vec<Client>, PerfErro
 async fn cleanup(admin: &Client, path: &str) -> Result<(), PerfError> {
     match delete_subtree(admin, path, CLEANUP_BATCH).await {
         Ok(DeleteOutcome::Deleted) | Err(ClientError::NoNode) => Ok(()),
-        Ok(DeleteOutcome::Incomplete) => Err(PerfError::CleanupIncomplete { path: path.to_string() }),
-        Err(source) => Err(PerfError::Cleanup { path: path.to_string(), source }),
+        Ok(DeleteOutcome::Incomplete) => Err(PerfError::CleanupIncomplete {
+            path: path.to_string(),
+        }),
+        Err(source) => Err(PerfError::Cleanup {
+            path: path.to_string(),
+            source,
+        }),
     }
 }
 
@@ -116,12 +147,18 @@ async fn create_all(client: &Client, paths: &[String], data: &[u8]) -> Result<()
         in_flight.push_back((path, client.create(path, data, &options)));
         if in_flight.len() >= PREPARE_WINDOW {
             if let Some((path, reply)) = in_flight.pop_front() {
-                reply.await.map_err(|source| PerfError::Setup { path: path.clone(), source })?;
+                reply.await.map_err(|source| PerfError::Setup {
+                    path: path.clone(),
+                    source,
+                })?;
             }
         }
     }
     while let Some((path, reply)) = in_flight.pop_front() {
-        reply.await.map_err(|source| PerfError::Setup { path: path.clone(), source })?;
+        reply.await.map_err(|source| PerfError::Setup {
+            path: path.clone(),
+            source,
+        })?;
     }
     Ok(())
 }
@@ -131,13 +168,22 @@ fn session_node(directory: &str, index: usize) -> String {
 }
 
 /// Prepares, runs and cleans up one workload.
-async fn run_workload(workload: Workload, options: &PerfOptions, admin: &Client, sessions: &[Client]) -> Result<WorkloadReport, PerfError> {
+async fn run_workload(
+    workload: Workload,
+    options: &PerfOptions,
+    admin: &Client,
+    sessions: &[Client],
+) -> Result<WorkloadReport, PerfError> {
     let directory = format!("{}/{}", options.root, workload.name());
     let payload = Arc::new(vec![b'x'; options.payload_bytes]);
     let children_parent = format!("{directory}/children");
     let mut setup = vec![directory.clone()];
     match workload {
-        Workload::SetData | Workload::GetData | Workload::Exists | Workload::Create | Workload::Delete => {
+        Workload::SetData
+        | Workload::GetData
+        | Workload::Exists
+        | Workload::Create
+        | Workload::Delete => {
             setup.extend((0..sessions.len()).map(|index| session_node(&directory, index)));
         }
         Workload::Mixed => {
@@ -149,7 +195,9 @@ async fn run_workload(workload: Workload, options: &PerfOptions, admin: &Client,
             setup.push(children_parent.clone());
             setup.extend((0..CHILDREN).map(|child| format!("{children_parent}/c{child:03}")));
         }
-        Workload::Watch => setup.extend((0..sessions.len() / 2).map(|pair| format!("{directory}/p{pair}"))),
+        Workload::Watch => {
+            setup.extend((0..sessions.len() / 2).map(|pair| format!("{directory}/p{pair}")))
+        }
         Workload::SessionChurn => {}
     }
     create_all(admin, &setup, &payload).await?;
@@ -157,7 +205,8 @@ async fn run_workload(workload: Workload, options: &PerfOptions, admin: &Client,
         Workload::Delete => run_delete_rounds(options, sessions, &directory, &payload).await?,
         _ => {
             let started = Instant::now();
-            let (histogram, errors) = timed_phase(workload, options, sessions, &directory, &payload, &[]).await?;
+            let (histogram, errors) =
+                timed_phase(workload, options, sessions, &directory, &payload, &[]).await?;
             (histogram, errors, started.elapsed().as_secs_f64())
         }
     };
@@ -166,7 +215,15 @@ async fn run_workload(workload: Workload, options: &PerfOptions, admin: &Client,
         Workload::Watch => sessions.len() / 2 * 2,
         _ => sessions.len(),
     };
-    Ok(WorkloadReport::new(workload.name(), active, effective_pipeline(workload, options), options.payload_bytes, &histogram, errors, seconds))
+    Ok(WorkloadReport::new(
+        workload.name(),
+        active,
+        effective_pipeline(workload, options),
+        options.payload_bytes,
+        &histogram,
+        errors,
+        seconds,
+    ))
 }
 
 fn effective_pipeline(workload: Workload, options: &PerfOptions) -> usize {
@@ -198,15 +255,29 @@ async fn timed_phase(
         Workload::Watch => {
             let pairs = sessions.len() / 2;
             for (pair, couple) in sessions.chunks_exact(2).enumerate() {
-                let (Some(watcher), Some(writer)) = (couple.first(), couple.get(1)) else { continue };
+                let (Some(watcher), Some(writer)) = (couple.first(), couple.get(1)) else {
+                    continue;
+                };
                 let node = format!("{directory}/p{pair}");
-                running.spawn(watch_pair(watcher.clone(), writer.clone(), node, Arc::clone(payload), budget_of(pair, pairs), Arc::clone(&progress)));
+                running.spawn(watch_pair(
+                    watcher.clone(),
+                    writer.clone(),
+                    node,
+                    Arc::clone(payload),
+                    budget_of(pair, pairs),
+                    Arc::clone(&progress),
+                ));
             }
         }
         Workload::SessionChurn => {
             for index in 0..sessions.len() {
                 let budget = budget_of(index, sessions.len());
-                running.spawn(churn(options.connect.clone(), options.session_timeout, budget, Arc::clone(&progress)));
+                running.spawn(churn(
+                    options.connect.clone(),
+                    options.session_timeout,
+                    budget,
+                    Arc::clone(&progress),
+                ));
             }
         }
         _ => {
@@ -241,7 +312,12 @@ async fn timed_phase(
                 histogram.merge(&outcome.histogram);
                 errors += outcome.errors;
             }
-            Err(error) => failure = Some(PerfError::Task { workload: workload.name().to_string(), reason: error.to_string() }),
+            Err(error) => {
+                failure = Some(PerfError::Task {
+                    workload: workload.name().to_string(),
+                    reason: error.to_string(),
+                })
+            }
         }
     }
     ticker.abort();
@@ -264,7 +340,9 @@ async fn run_delete_rounds(
     let mut round = 0u64;
     loop {
         let per_session: Vec<u64> = match options.limit {
-            Limit::Ops(total) => (0..sessions.len()).map(|index| share_of(total, sessions.len(), index)).collect(),
+            Limit::Ops(total) => (0..sessions.len())
+                .map(|index| share_of(total, sessions.len(), index))
+                .collect(),
             Limit::Duration(duration) => {
                 let batch = if histogram.count() == 0 || timed.is_zero() {
                     FIRST_DELETE_ROUND
@@ -280,7 +358,11 @@ async fn run_delete_rounds(
         let to_delete: Vec<Vec<String>> = per_session
             .iter()
             .enumerate()
-            .map(|(index, count)| (0..*count).map(|number| format!("{}/r{round}n{number}", session_node(directory, index))).collect())
+            .map(|(index, count)| {
+                (0..*count)
+                    .map(|number| format!("{}/r{round}n{number}", session_node(directory, index)))
+                    .collect()
+            })
             .collect();
         let mut preparing = JoinSet::new();
         for (client, paths) in sessions.iter().zip(&to_delete) {
@@ -288,10 +370,21 @@ async fn run_delete_rounds(
             preparing.spawn(async move { create_all(&client, &paths, &payload).await });
         }
         while let Some(joined) = preparing.join_next().await {
-            joined.map_err(|error| PerfError::Task { workload: "delete".to_string(), reason: error.to_string() })??;
+            joined.map_err(|error| PerfError::Task {
+                workload: "delete".to_string(),
+                reason: error.to_string(),
+            })??;
         }
         let started = Instant::now();
-        let (round_histogram, round_errors) = timed_phase(Workload::Delete, options, sessions, directory, payload, &to_delete).await?;
+        let (round_histogram, round_errors) = timed_phase(
+            Workload::Delete,
+            options,
+            sessions,
+            directory,
+            payload,
+            &to_delete,
+        )
+        .await?;
         timed += started.elapsed();
         histogram.merge(&round_histogram);
         errors += round_errors;

@@ -61,7 +61,8 @@ pub struct SessionOutcome {
 
 impl SessionOutcome {
     fn success(&mut self, elapsed: Duration, progress: &Progress) {
-        self.histogram.record(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
+        self.histogram
+            .record(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
         progress.ops.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -73,7 +74,10 @@ impl SessionOutcome {
 
 /// Errors after which the session can do nothing more.
 pub fn is_terminal(error: &Error) -> bool {
-    matches!(error, Error::SessionExpired | Error::AuthFailed | Error::ClientClosed | Error::NoHosts)
+    matches!(
+        error,
+        Error::SessionExpired | Error::AuthFailed | Error::ClientClosed | Error::NoHosts
+    )
 }
 
 enum InFlight<'a> {
@@ -83,7 +87,10 @@ enum InFlight<'a> {
 
 /// Polls a new request once so that it is written now, ahead of later ones.
 fn launch(mut operation: OpFuture<'_>) -> InFlight<'_> {
-    match operation.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match operation
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(result) => InFlight::Finished(result),
         Poll::Pending => InFlight::Waiting(operation),
     }
@@ -140,8 +147,26 @@ enum MixedStep {
 const MIXED_CYCLE: [MixedStep; 20] = {
     use MixedStep::*;
     [
-        GetData, Exists, GetData, SetData, GetData, GetChildren, Exists, SetData, GetData, Create,
-        GetData, Exists, SetData, GetData, GetChildren, Exists, GetData, SetData, GetData, Delete,
+        GetData,
+        Exists,
+        GetData,
+        SetData,
+        GetData,
+        GetChildren,
+        Exists,
+        SetData,
+        GetData,
+        Create,
+        GetData,
+        Exists,
+        SetData,
+        GetData,
+        GetChildren,
+        Exists,
+        GetData,
+        SetData,
+        GetData,
+        Delete,
     ]
 };
 
@@ -172,7 +197,12 @@ pub struct SessionPaths {
 }
 
 impl<'a> Operations<'a> {
-    pub fn new(client: &'a Client, workload: Workload, payload: Arc<Vec<u8>>, paths: SessionPaths) -> Operations<'a> {
+    pub fn new(
+        client: &'a Client,
+        workload: Workload,
+        payload: Arc<Vec<u8>>,
+        paths: SessionPaths,
+    ) -> Operations<'a> {
         Operations {
             client,
             workload,
@@ -196,7 +226,10 @@ impl<'a> Operations<'a> {
             Workload::GetChildren => self.get_children(),
             Workload::Delete => self.delete(),
             Workload::Mixed => {
-                let step = MIXED_CYCLE.get(self.step % MIXED_CYCLE.len()).copied().unwrap_or(MixedStep::GetData);
+                let step = MIXED_CYCLE
+                    .get(self.step % MIXED_CYCLE.len())
+                    .copied()
+                    .unwrap_or(MixedStep::GetData);
                 self.step += 1;
                 match step {
                     MixedStep::GetData => self.get_data(),
@@ -220,7 +253,9 @@ impl<'a> Operations<'a> {
     }
 
     fn last_created(&self) -> Option<String> {
-        self.created.checked_sub(1).map(|number| format!("{}/n{number}", self.create_parent))
+        self.created
+            .checked_sub(1)
+            .map(|number| format!("{}/n{number}", self.create_parent))
     }
 
     fn create(&mut self) -> OpFuture<'a> {
@@ -336,13 +371,22 @@ pub async fn watch_pair(
 
 /// `session-churn`: open a session on `connect`, close it, wait for the close to be
 /// confirmed; the latency covers both. Repeats until `budget` is spent.
-pub async fn churn(connect: String, session_timeout: Duration, budget: Budget, progress: Arc<Progress>) -> SessionOutcome {
+pub async fn churn(
+    connect: String,
+    session_timeout: Duration,
+    budget: Budget,
+    progress: Arc<Progress>,
+) -> SessionOutcome {
     let mut outcome = SessionOutcome::default();
     let mut rounds = 0u64;
     while budget.allows(rounds) {
         rounds += 1;
         let started = Instant::now();
-        let client = match Client::connector().with_session_timeout(session_timeout).connect(&connect).await {
+        let client = match Client::connector()
+            .with_session_timeout(session_timeout)
+            .connect(&connect)
+            .await
+        {
             Ok(client) => client,
             Err(_) => {
                 outcome.failure(&progress);
@@ -379,8 +423,14 @@ mod tests {
         assert_eq!(count(MixedStep::SetData), 4);
         assert_eq!(count(MixedStep::Create), 1);
         assert_eq!(count(MixedStep::Delete), 1);
-        let create = MIXED_CYCLE.iter().position(|step| *step == MixedStep::Create).unwrap();
-        let delete = MIXED_CYCLE.iter().position(|step| *step == MixedStep::Delete).unwrap();
+        let create = MIXED_CYCLE
+            .iter()
+            .position(|step| *step == MixedStep::Create)
+            .unwrap();
+        let delete = MIXED_CYCLE
+            .iter()
+            .position(|step| *step == MixedStep::Delete)
+            .unwrap();
         assert!(create < delete, "a cycle deletes what it created");
     }
 
@@ -415,7 +465,13 @@ mod tests {
     #[tokio::test]
     async fn drive_stops_on_a_dead_session() {
         let progress = Progress::default();
-        let outcome = drive(|| Box::pin(async { Err(Error::SessionExpired) }), Budget::Ops(1_000), 4, &progress).await;
+        let outcome = drive(
+            || Box::pin(async { Err(Error::SessionExpired) }),
+            Budget::Ops(1_000),
+            4,
+            &progress,
+        )
+        .await;
         assert_eq!(outcome.errors, 4, "only the requests already in flight");
         assert_eq!(outcome.histogram.count(), 0);
     }

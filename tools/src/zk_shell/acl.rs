@@ -39,21 +39,30 @@ pub fn parse_acl(text: &str) -> ParsedAcl {
             entries.pop();
         }
     }
-    let mut parsed = ParsedAcl { acls: Vec::new(), notices: Vec::new() };
+    let mut parsed = ParsedAcl {
+        acls: Vec::new(),
+        notices: Vec::new(),
+    };
     for entry in entries {
         let (Some(first), Some(last)) = (entry.find(':'), entry.rfind(':')) else {
-            parsed.notices.push(format!("{entry} does not have the form scheme:id:perm"));
+            parsed
+                .notices
+                .push(format!("{entry} does not have the form scheme:id:perm"));
             continue;
         };
         if first == last {
-            parsed.notices.push(format!("{entry} does not have the form scheme:id:perm"));
+            parsed
+                .notices
+                .push(format!("{entry} does not have the form scheme:id:perm"));
             continue;
         }
         let scheme = entry.get(..first).unwrap_or_default();
         let id = entry.get(first + 1..last).unwrap_or_default();
         let letters = entry.get(last + 1..).unwrap_or_default();
         let permission = parse_permission(letters, &mut parsed.notices);
-        parsed.acls.push(Acl::new(permission, AuthId::new(scheme, id)));
+        parsed
+            .acls
+            .push(Acl::new(permission, AuthId::new(scheme, id)));
     }
     parsed
 }
@@ -90,7 +99,12 @@ pub fn permission_letters(permission: Permission) -> String {
 
 /// One ACL entry as `getAcl` prints it (two lines, no trailing newline).
 pub fn format_acl_entry(acl: &Acl) -> String {
-    format!("'{},'{}\n: {}", acl.scheme(), acl.id(), permission_letters(acl.permission()))
+    format!(
+        "'{},'{}\n: {}",
+        acl.scheme(),
+        acl.id(),
+        permission_letters(acl.permission())
+    )
 }
 
 #[cfg(test)]
@@ -104,13 +118,19 @@ mod tests {
 
     #[test]
     fn parses_each_scheme() {
-        let parsed = parse_acl("world:anyone:cdrwa,digest:bob:ikIaKsbtGweaHnb/jKn7OHqbunM=:r,ip:127.0.0.1:rw,auth::a");
+        let parsed = parse_acl(
+            "world:anyone:cdrwa,digest:bob:ikIaKsbtGweaHnb/jKn7OHqbunM=:r,ip:127.0.0.1:rw,auth::a",
+        );
         assert!(parsed.notices.is_empty());
         assert_eq!(
             parsed.acls,
             [
                 acl(Permission::ALL, "world", "anyone"),
-                acl(Permission::READ, "digest", "bob:ikIaKsbtGweaHnb/jKn7OHqbunM="),
+                acl(
+                    Permission::READ,
+                    "digest",
+                    "bob:ikIaKsbtGweaHnb/jKn7OHqbunM="
+                ),
                 acl(Permission::READ | Permission::WRITE, "ip", "127.0.0.1"),
                 acl(Permission::ADMIN, "auth", ""),
             ]
@@ -129,13 +149,22 @@ mod tests {
     fn malformed_entries_and_letters_give_notices() {
         let parsed = parse_acl("bogus");
         assert!(parsed.acls.is_empty());
-        assert_eq!(parsed.notices, ["bogus does not have the form scheme:id:perm"]);
+        assert_eq!(
+            parsed.notices,
+            ["bogus does not have the form scheme:id:perm"]
+        );
         let parsed = parse_acl(",world:anyone:ad,,ip:127.0.0.1:wc");
-        assert_eq!(parsed.notices, [" does not have the form scheme:id:perm"; 2]);
+        assert_eq!(
+            parsed.notices,
+            [" does not have the form scheme:id:perm"; 2]
+        );
         assert_eq!(parsed.acls.len(), 2);
         let parsed = parse_acl("world:anyone:rxw");
         assert_eq!(parsed.notices, ["Unknown perm type: x"]);
-        assert_eq!(parsed.acls, [acl(Permission::READ | Permission::WRITE, "world", "anyone")]);
+        assert_eq!(
+            parsed.acls,
+            [acl(Permission::READ | Permission::WRITE, "world", "anyone")]
+        );
     }
 
     #[test]
@@ -153,17 +182,33 @@ mod tests {
     #[test]
     fn letters_print_in_cdrwa_order() {
         assert_eq!(permission_letters(Permission::ALL), "cdrwa");
-        assert_eq!(permission_letters(Permission::READ | Permission::WRITE), "rw");
-        assert_eq!(permission_letters(Permission::ADMIN | Permission::DELETE), "da");
-        assert_eq!(permission_letters(Permission::WRITE | Permission::CREATE), "cw");
+        assert_eq!(
+            permission_letters(Permission::READ | Permission::WRITE),
+            "rw"
+        );
+        assert_eq!(
+            permission_letters(Permission::ADMIN | Permission::DELETE),
+            "da"
+        );
+        assert_eq!(
+            permission_letters(Permission::WRITE | Permission::CREATE),
+            "cw"
+        );
         assert_eq!(permission_letters(Permission::NONE), "");
     }
 
     #[test]
     fn entry_prints_on_two_lines() {
-        assert_eq!(format_acl_entry(&acl(Permission::ALL, "world", "anyone")), "'world,'anyone\n: cdrwa");
         assert_eq!(
-            format_acl_entry(&acl(Permission::READ, "digest", "bob:ikIaKsbtGweaHnb/jKn7OHqbunM=")),
+            format_acl_entry(&acl(Permission::ALL, "world", "anyone")),
+            "'world,'anyone\n: cdrwa"
+        );
+        assert_eq!(
+            format_acl_entry(&acl(
+                Permission::READ,
+                "digest",
+                "bob:ikIaKsbtGweaHnb/jKn7OHqbunM="
+            )),
             "'digest,'bob:ikIaKsbtGweaHnb/jKn7OHqbunM=\n: r"
         );
     }

@@ -35,8 +35,14 @@ pub fn parse_args(arguments: &[String]) -> Result<ShellArgs, String> {
         return Err(USAGE.to_string());
     }
     // Kafka's form puts the server first; zkCli's own form starts with options.
-    let starts_with_option = arguments.first().is_some_and(|first| first.starts_with('-'));
-    let mut words = if starts_with_option { Vec::new() } else { vec!["-server".to_string()] };
+    let starts_with_option = arguments
+        .first()
+        .is_some_and(|first| first.starts_with('-'));
+    let mut words = if starts_with_option {
+        Vec::new()
+    } else {
+        vec!["-server".to_string()]
+    };
     words.extend(arguments.iter().cloned());
     let mut parsed = ShellArgs {
         server: "localhost:2181".to_string(),
@@ -48,16 +54,24 @@ pub fn parse_args(arguments: &[String]) -> Result<ShellArgs, String> {
     while let Some(word) = remaining.next() {
         match word.as_str() {
             "-server" => {
-                parsed.server = remaining.next().ok_or("Error: no argument found for option -server")?;
+                parsed.server = remaining
+                    .next()
+                    .ok_or("Error: no argument found for option -server")?;
             }
             "-timeout" => {
-                let value = remaining.next().ok_or("Error: no argument found for option -timeout")?;
-                let millis: u64 = value.parse().map_err(|_| format!("Error: -timeout needs milliseconds, got {value}"))?;
+                let value = remaining
+                    .next()
+                    .ok_or("Error: no argument found for option -timeout")?;
+                let millis: u64 = value
+                    .parse()
+                    .map_err(|_| format!("Error: -timeout needs milliseconds, got {value}"))?;
                 parsed.session_timeout = Duration::from_millis(millis);
             }
             "-r" => parsed.readonly = true,
             "-zk-tls-config-file" | "-client-configuration" => {
-                return Err(format!("Error: {word} is not supported: this shell connects without TLS or SASL"));
+                return Err(format!(
+                    "Error: {word} is not supported: this shell connects without TLS or SASL"
+                ));
             }
             _ if word.starts_with('-') => {}
             _ => {
@@ -76,7 +90,10 @@ mod tests {
     use super::*;
 
     fn args(line: &str) -> Vec<String> {
-        line.split(' ').filter(|word| !word.is_empty()).map(str::to_string).collect()
+        line.split(' ')
+            .filter(|word| !word.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub const USAGES: [(&str, &str); 23] = [
 
 /// The usage block printed for an unknown command (the caller writes it to stderr).
 pub fn usage_block() -> String {
-    let mut text = String::from("ZooKeeper -server host:port -client-configuration properties-file cmd args\n");
+    let mut text = String::from(
+        "ZooKeeper -server host:port -client-configuration properties-file cmd args\n",
+    );
     let mut sorted: Vec<&(&str, &str)> = USAGES.iter().collect();
     sorted.sort_by(|left, right| left.0.cmp(right.0));
     for (name, options) in sorted {
@@ -58,8 +60,13 @@ pub fn usage_block() -> String {
 
 /// The usage line of one command (`name options`).
 fn usage(name: &str) -> CliError {
-    let options = USAGES.iter().find(|(known, _)| *known == name).map_or("", |(_, options)| *options);
-    CliError::Usage { usage: format!("{name} {options}") }
+    let options = USAGES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map_or("", |(_, options)| *options);
+    CliError::Usage {
+        usage: format!("{name} {options}"),
+    }
 }
 
 /// Commands the shell loop handles itself.
@@ -67,12 +74,18 @@ fn usage(name: &str) -> CliError {
 pub enum ShellCommand {
     Quit,
     /// Reconnect, to `server` or to the current one.
-    Connect { server: Option<String> },
+    Connect {
+        server: Option<String>,
+    },
     History,
     /// Run history entry `index` again; `None` when no index was given (which does nothing).
-    Redo { index: Option<String> },
+    Redo {
+        index: Option<String>,
+    },
     /// Show (`None`) or set the printing of watch events.
-    PrintWatches { setting: Option<String> },
+    PrintWatches {
+        setting: Option<String>,
+    },
 }
 
 /// How a line is handled.
@@ -97,7 +110,9 @@ pub fn classify(words: &[String]) -> Line {
         "history" => Line::Shell(ShellCommand::History),
         "redo" => Line::Shell(ShellCommand::Redo { index: second }),
         "printwatches" => Line::Shell(ShellCommand::PrintWatches { setting: second }),
-        known if USAGES.iter().any(|(usage_name, _)| *usage_name == known) => Line::Server(words.to_vec()),
+        known if USAGES.iter().any(|(usage_name, _)| *usage_name == known) => {
+            Line::Server(words.to_vec())
+        }
         _ => Line::Unknown(name.clone()),
     }
 }
@@ -113,22 +128,75 @@ pub struct NodeKind {
 /// A command that needs a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerCommand {
-    Ls { path: String, stat: bool, watch: bool, recursive: bool },
-    Get { path: String, stat: bool, watch: bool },
-    Stat { path: String, watch: bool },
-    Create { path: String, data: Vec<u8>, acl: Option<Vec<Acl>>, kind: NodeKind },
-    Set { path: String, data: Vec<u8>, version: Option<i32>, stat: bool },
-    Delete { path: String, version: Option<i32> },
-    DeleteAll { path: String, batch: i32 },
-    GetAcl { path: String, stat: bool },
-    SetAcl { path: String, acl: Vec<Acl>, version: Option<i32>, stat: bool, recursive: bool },
-    AddAuth { scheme: String, auth: Vec<u8> },
-    Sync { path: String },
-    GetAllChildrenNumber { path: String },
-    GetEphemerals { path: String },
+    Ls {
+        path: String,
+        stat: bool,
+        watch: bool,
+        recursive: bool,
+    },
+    Get {
+        path: String,
+        stat: bool,
+        watch: bool,
+    },
+    Stat {
+        path: String,
+        watch: bool,
+    },
+    Create {
+        path: String,
+        data: Vec<u8>,
+        acl: Option<Vec<Acl>>,
+        kind: NodeKind,
+    },
+    Set {
+        path: String,
+        data: Vec<u8>,
+        version: Option<i32>,
+        stat: bool,
+    },
+    Delete {
+        path: String,
+        version: Option<i32>,
+    },
+    DeleteAll {
+        path: String,
+        batch: i32,
+    },
+    GetAcl {
+        path: String,
+        stat: bool,
+    },
+    SetAcl {
+        path: String,
+        acl: Vec<Acl>,
+        version: Option<i32>,
+        stat: bool,
+        recursive: bool,
+    },
+    AddAuth {
+        scheme: String,
+        auth: Vec<u8>,
+    },
+    Sync {
+        path: String,
+    },
+    GetAllChildrenNumber {
+        path: String,
+    },
+    GetEphemerals {
+        path: String,
+    },
     WhoAmI,
-    Config { client_string: bool, watch: bool, stat: bool },
-    AddWatch { path: String, mode: AddWatchMode },
+    Config {
+        client_string: bool,
+        watch: bool,
+        stat: bool,
+    },
+    AddWatch {
+        path: String,
+        mode: AddWatchMode,
+    },
     Version,
     Close,
 }
@@ -159,21 +227,40 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
         "ls" => {
             let options = parse_options(words, &[flag('s'), flag('w'), flag('R'), flag('?')])?;
             let path = required(&options, 1, name)?;
-            let watch = options.has('w') || deprecated_watch(&options, "'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead.", notices);
+            let watch = options.has('w')
+                || deprecated_watch(
+                    &options,
+                    "'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead.",
+                    notices,
+                );
             checked(&path)?;
-            Ok(ServerCommand::Ls { path, stat: options.has('s'), watch, recursive: options.has('R') })
+            Ok(ServerCommand::Ls {
+                path,
+                stat: options.has('s'),
+                watch,
+                recursive: options.has('R'),
+            })
         }
         "get" => {
             let options = parse_options(words, &[flag('s'), flag('w')])?;
             let path = required(&options, 1, name)?;
             let watch = options.has('w') || deprecated_watch(&options, "'get path [watch]' has been deprecated. Please use 'get [-s] [-w] path' instead.", notices);
             checked(&path)?;
-            Ok(ServerCommand::Get { path, stat: options.has('s'), watch })
+            Ok(ServerCommand::Get {
+                path,
+                stat: options.has('s'),
+                watch,
+            })
         }
         "stat" => {
             let options = parse_options(words, &[flag('w')])?;
             let path = required(&options, 1, name)?;
-            let watch = options.has('w') || deprecated_watch(&options, "'stat path [watch]' has been deprecated. Please use 'stat [-w] path' instead.", notices);
+            let watch = options.has('w')
+                || deprecated_watch(
+                    &options,
+                    "'stat path [watch]' has been deprecated. Please use 'stat [-w] path' instead.",
+                    notices,
+                );
             checked(&path)?;
             Ok(ServerCommand::Stat { path, watch })
         }
@@ -185,14 +272,25 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
             }
             let path = required(&options, 1, name)?;
             let data = options.arg(2).unwrap_or_default().as_bytes().to_vec();
-            let version = options.value('v').map(|text| parse_int(text, 'v')).transpose()?;
+            let version = options
+                .value('v')
+                .map(|text| parse_int(text, 'v'))
+                .transpose()?;
             checked(&path)?;
-            Ok(ServerCommand::Set { path, data, version, stat: options.has('s') })
+            Ok(ServerCommand::Set {
+                path,
+                data,
+                version,
+                stat: options.has('s'),
+            })
         }
         "delete" => {
             let options = parse_options(words, &[valued('v')])?;
             let path = required(&options, 1, name)?;
-            let mut version = options.value('v').map(|text| parse_int(text, 'v')).transpose()?;
+            let mut version = options
+                .value('v')
+                .map(|text| parse_int(text, 'v'))
+                .transpose()?;
             if let Some(positional) = options.arg(2) {
                 notices.push("'delete path [version]' has been deprecated. Please use 'delete [-v version] path' instead.".to_string());
                 version = Some(parse_int(positional, 'v')?);
@@ -204,9 +302,11 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
             let options = parse_options(words, &[valued('b')])?;
             let path = required(&options, 1, name)?;
             let batch = match options.value('b') {
-                Some(text) => text.parse::<i32>().map_err(|_| CliError::MalformedCommand {
-                    reason: "-b argument must be an int value".to_string(),
-                })?,
+                Some(text) => text
+                    .parse::<i32>()
+                    .map_err(|_| CliError::MalformedCommand {
+                        reason: "-b argument must be an int value".to_string(),
+                    })?,
                 None => DEFAULT_DELETE_BATCH,
             };
             checked(&path)?;
@@ -216,7 +316,10 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
             let options = parse_options(words, &[flag('s')])?;
             let path = required(&options, 1, name)?;
             checked(&path)?;
-            Ok(ServerCommand::GetAcl { path, stat: options.has('s') })
+            Ok(ServerCommand::GetAcl {
+                path,
+                stat: options.has('s'),
+            })
         }
         "setAcl" => {
             let options = parse_options(words, &[flag('s'), valued('v'), flag('R')])?;
@@ -226,12 +329,24 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
             let path = required(&options, 1, name)?;
             let parsed_acl = parse_acl(options.arg(2).unwrap_or_default());
             notices.extend(parsed_acl.notices);
-            let version = options.value('v').map(|text| parse_int(text, 'v')).transpose()?;
+            let version = options
+                .value('v')
+                .map(|text| parse_int(text, 'v'))
+                .transpose()?;
             checked(&path)?;
             if parsed_acl.acls.is_empty() {
-                return Err(CliError::Keeper { code: KeeperCode::InvalidAcl, path: None });
+                return Err(CliError::Keeper {
+                    code: KeeperCode::InvalidAcl,
+                    path: None,
+                });
             }
-            Ok(ServerCommand::SetAcl { path, acl: parsed_acl.acls, version, stat: options.has('s'), recursive: options.has('R') })
+            Ok(ServerCommand::SetAcl {
+                path,
+                acl: parsed_acl.acls,
+                version,
+                stat: options.has('s'),
+                recursive: options.has('R'),
+            })
         }
         "addauth" => {
             let options = parse_options(words, &[])?;
@@ -263,7 +378,11 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
         }
         "config" => {
             let options = parse_options(words, &[flag('c'), flag('w'), flag('s')])?;
-            Ok(ServerCommand::Config { client_string: options.has('c'), watch: options.has('w'), stat: options.has('s') })
+            Ok(ServerCommand::Config {
+                client_string: options.has('c'),
+                watch: options.has('w'),
+                stat: options.has('s'),
+            })
         }
         "addWatch" => {
             let options = parse_options(words, &[valued('m')])?;
@@ -271,7 +390,9 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
             let mode = match options.value('m') {
                 None => AddWatchMode::PersistentRecursive,
                 Some(text) if text.eq_ignore_ascii_case("PERSISTENT") => AddWatchMode::Persistent,
-                Some(text) if text.eq_ignore_ascii_case("PERSISTENT_RECURSIVE") => AddWatchMode::PersistentRecursive,
+                Some(text) if text.eq_ignore_ascii_case("PERSISTENT_RECURSIVE") => {
+                    AddWatchMode::PersistentRecursive
+                }
                 // zkCli answers an unknown mode with the usage line.
                 Some(_) => return Err(usage(name)),
             };
@@ -289,20 +410,30 @@ fn parse_into(words: &[String], notices: &mut Vec<String>) -> Result<ServerComma
             parse_options(words, &[])?;
             Ok(ServerCommand::Close)
         }
-        other => Err(CliError::CommandNotFound { command: other.to_string() }),
+        other => Err(CliError::CommandNotFound {
+            command: other.to_string(),
+        }),
     }
 }
 
 fn parse_create(words: &[String], notices: &mut Vec<String>) -> Result<ServerCommand, CliError> {
     let flag = OptionSpec::flag;
-    let options = parse_options(words, &[flag('s'), flag('e'), flag('c'), OptionSpec::valued('t')])?;
+    let options = parse_options(
+        words,
+        &[flag('s'), flag('e'), flag('c'), OptionSpec::valued('t')],
+    )?;
     let path = required(&options, 1, "create")?;
     let (ephemeral, sequential, container) = (options.has('e'), options.has('s'), options.has('c'));
     if container && (ephemeral || sequential) {
-        return Err(malformed("-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential."));
+        return Err(malformed(
+            "-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential.",
+        ));
     }
     let ttl_millis = match options.value('t') {
-        Some(text) => Some(text.parse::<i64>().map_err(|_| malformed("-t argument must be a long value"))?),
+        Some(text) => Some(
+            text.parse::<i64>()
+                .map_err(|_| malformed("-t argument must be a long value"))?,
+        ),
         None => None,
     };
     if ttl_millis.is_some() && ephemeral {
@@ -320,10 +451,15 @@ fn parse_create(words: &[String], notices: &mut Vec<String>) -> Result<ServerCom
     };
     if let Some(ttl) = ttl_millis {
         if ttl <= 0 || ttl > MAX_TTL_MILLIS {
-            return Err(malformed(&format!("ttl must be positive and cannot be larger than: {MAX_TTL_MILLIS}")));
+            return Err(malformed(&format!(
+                "ttl must be positive and cannot be larger than: {MAX_TTL_MILLIS}"
+            )));
         }
     }
-    let data = options.arg(2).map(|text| text.as_bytes().to_vec()).unwrap_or_default();
+    let data = options
+        .arg(2)
+        .map(|text| text.as_bytes().to_vec())
+        .unwrap_or_default();
     let acl = match options.arg(3) {
         Some(text) => {
             let parsed = parse_acl(text);
@@ -332,22 +468,39 @@ fn parse_create(words: &[String], notices: &mut Vec<String>) -> Result<ServerCom
         }
         None => None,
     };
-    let path_check = if sequential { validate_sequential_path(&path) } else { validate_path(&path) };
+    let path_check = if sequential {
+        validate_sequential_path(&path)
+    } else {
+        validate_path(&path)
+    };
     path_check.map_err(|reason| CliError::MalformedPath { reason })?;
     if acl.as_ref().is_some_and(Vec::is_empty) {
         notices.push(generic_message(KeeperCode::InvalidAcl, None));
-        return Err(CliError::Keeper { code: KeeperCode::InvalidAcl, path: None });
+        return Err(CliError::Keeper {
+            code: KeeperCode::InvalidAcl,
+            path: None,
+        });
     }
-    Ok(ServerCommand::Create { path, data, acl, kind: NodeKind { mode, ttl_millis } })
+    Ok(ServerCommand::Create {
+        path,
+        data,
+        acl,
+        kind: NodeKind { mode, ttl_millis },
+    })
 }
 
 fn malformed(reason: &str) -> CliError {
-    CliError::MalformedCommand { reason: reason.to_string() }
+    CliError::MalformedCommand {
+        reason: reason.to_string(),
+    }
 }
 
 /// Argument `index`, or the command's usage line when it is missing.
 fn required(options: &ParsedOptions, index: usize, name: &str) -> Result<String, CliError> {
-    options.arg(index).map(str::to_string).ok_or_else(|| usage(name))
+    options
+        .arg(index)
+        .map(str::to_string)
+        .ok_or_else(|| usage(name))
 }
 
 /// The old `cmd path watch` form: any third argument turns the watch on, with a notice.
@@ -364,7 +517,9 @@ fn checked(path: &str) -> Result<(), CliError> {
 }
 
 fn parse_int(text: &str, letter: char) -> Result<i32, CliError> {
-    text.parse::<i32>().map_err(|_| CliError::MalformedCommand { reason: format!("-{letter} argument must be an int value") })
+    text.parse::<i32>().map_err(|_| CliError::MalformedCommand {
+        reason: format!("-{letter} argument must be an int value"),
+    })
 }
 
 #[cfg(test)]
@@ -395,8 +550,16 @@ mod tests {
     #[test]
     fn classify_separates_shell_server_and_unknown() {
         assert_eq!(classify(&words("quit")), Line::Shell(ShellCommand::Quit));
-        assert_eq!(classify(&words("connect h:1")), Line::Shell(ShellCommand::Connect { server: Some("h:1".to_string()) }));
-        assert_eq!(classify(&words("redo")), Line::Shell(ShellCommand::Redo { index: None }));
+        assert_eq!(
+            classify(&words("connect h:1")),
+            Line::Shell(ShellCommand::Connect {
+                server: Some("h:1".to_string())
+            })
+        );
+        assert_eq!(
+            classify(&words("redo")),
+            Line::Shell(ShellCommand::Redo { index: None })
+        );
         assert_eq!(classify(&words("ls /")), Line::Server(words("ls /")));
         assert_eq!(classify(&words("help")), Line::Unknown("help".to_string()));
     }
@@ -405,7 +568,10 @@ mod tests {
     fn usage_block_lists_commands_sorted_like_zkcli() {
         let block = usage_block();
         let lines: Vec<&str> = block.lines().collect();
-        assert_eq!(lines[0], "ZooKeeper -server host:port -client-configuration properties-file cmd args");
+        assert_eq!(
+            lines[0],
+            "ZooKeeper -server host:port -client-configuration properties-file cmd args"
+        );
         assert!(lines[1].starts_with("\taddWatch [-m mode] path"));
         assert_eq!(lines[2], "\taddauth scheme auth");
         assert_eq!(lines[3], "\tclose ");
@@ -415,13 +581,45 @@ mod tests {
 
     #[test]
     fn ls_get_stat_flags_and_deprecated_watch() {
-        assert_eq!(command("ls -s -w -R /a"), ServerCommand::Ls { path: "/a".to_string(), stat: true, watch: true, recursive: true });
-        assert_eq!(command("get -s /a"), ServerCommand::Get { path: "/a".to_string(), stat: true, watch: false });
+        assert_eq!(
+            command("ls -s -w -R /a"),
+            ServerCommand::Ls {
+                path: "/a".to_string(),
+                stat: true,
+                watch: true,
+                recursive: true
+            }
+        );
+        assert_eq!(
+            command("get -s /a"),
+            ServerCommand::Get {
+                path: "/a".to_string(),
+                stat: true,
+                watch: false
+            }
+        );
         let parsed = parse("ls / true");
-        assert_eq!(parsed.notices, ["'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead."]);
-        assert_eq!(parsed.outcome.unwrap(), ServerCommand::Ls { path: "/".to_string(), stat: false, watch: true, recursive: false });
+        assert_eq!(
+            parsed.notices,
+            ["'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead."]
+        );
+        assert_eq!(
+            parsed.outcome.unwrap(),
+            ServerCommand::Ls {
+                path: "/".to_string(),
+                stat: false,
+                watch: true,
+                recursive: false
+            }
+        );
         let parsed = parse("stat / x");
-        assert_eq!(parsed.outcome.unwrap(), ServerCommand::Stat { path: "/".to_string(), watch: true });
+        assert_eq!(
+            parsed.outcome.unwrap(),
+            ServerCommand::Stat {
+                path: "/".to_string(),
+                watch: true
+            }
+        );
     }
 
     #[test]
@@ -430,7 +628,10 @@ mod tests {
         assert_eq!(error("get -s -w"), "get [-s] [-w] path");
         assert_eq!(error("set /a"), "set [-s] [-v version] path data");
         assert_eq!(error("setAcl /a"), "setAcl [-s] [-v version] [-R] path acl");
-        assert_eq!(error("create"), "create [-s] [-e] [-c] [-t ttl] path [data] [acl]");
+        assert_eq!(
+            error("create"),
+            "create [-s] [-e] [-c] [-t ttl] path [data] [acl]"
+        );
         assert_eq!(error("deleteall"), "deleteall path [-b batch size]");
         assert_eq!(error("sync"), "sync path");
         assert_eq!(error("version x"), "version ");
@@ -441,7 +642,10 @@ mod tests {
     fn bad_paths_are_reported_before_any_request() {
         assert_eq!(error("ls a"), "Path must start with / character");
         assert_eq!(error("ls /a/"), "Path must not end with / character");
-        assert_eq!(error("getEphemerals //"), "Path must not end with / character");
+        assert_eq!(
+            error("getEphemerals //"),
+            "Path must not end with / character"
+        );
     }
 
     #[test]
@@ -452,24 +656,65 @@ mod tests {
         };
         assert_eq!(create("create /a").mode, CreateMode::Persistent);
         assert_eq!(create("create -e /a").mode, CreateMode::Ephemeral);
-        assert_eq!(create("create -s -e /a").mode, CreateMode::EphemeralSequential);
-        assert_eq!(create("create -s /a/").mode, CreateMode::PersistentSequential);
+        assert_eq!(
+            create("create -s -e /a").mode,
+            CreateMode::EphemeralSequential
+        );
+        assert_eq!(
+            create("create -s /a/").mode,
+            CreateMode::PersistentSequential
+        );
         assert_eq!(create("create -c /a").mode, CreateMode::Container);
-        assert_eq!(create("create -t 100 -s /a"), NodeKind { mode: CreateMode::PersistentSequential, ttl_millis: Some(100) });
-        assert_eq!(error("create -c -s /cc"), "-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential.");
-        assert_eq!(error("create -t 10 -c /cc"), "TTLs cannot be used with Container znodes");
-        assert_eq!(error("create -t 10 -e /cc"), "TTLs cannot be used with Ephemeral znodes");
-        assert_eq!(error("create -t abc -e /cc"), "-t argument must be a long value");
-        assert_eq!(error("create -t 0 /x"), "ttl must be positive and cannot be larger than: 1099511627775");
-        assert_eq!(error("create -t 1099511627776 /x"), "ttl must be positive and cannot be larger than: 1099511627775");
+        assert_eq!(
+            create("create -t 100 -s /a"),
+            NodeKind {
+                mode: CreateMode::PersistentSequential,
+                ttl_millis: Some(100)
+            }
+        );
+        assert_eq!(
+            error("create -c -s /cc"),
+            "-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential."
+        );
+        assert_eq!(
+            error("create -t 10 -c /cc"),
+            "TTLs cannot be used with Container znodes"
+        );
+        assert_eq!(
+            error("create -t 10 -e /cc"),
+            "TTLs cannot be used with Ephemeral znodes"
+        );
+        assert_eq!(
+            error("create -t abc -e /cc"),
+            "-t argument must be a long value"
+        );
+        assert_eq!(
+            error("create -t 0 /x"),
+            "ttl must be positive and cannot be larger than: 1099511627775"
+        );
+        assert_eq!(
+            error("create -t 1099511627776 /x"),
+            "ttl must be positive and cannot be larger than: 1099511627775"
+        );
     }
 
     #[test]
     fn create_data_and_acl() {
-        let ServerCommand::Create { data, acl, .. } = command("create /a hello world:anyone:r") else { panic!() };
+        let ServerCommand::Create { data, acl, .. } = command("create /a hello world:anyone:r")
+        else {
+            panic!()
+        };
         assert_eq!(data, b"hello");
-        assert_eq!(acl, Some(vec![Acl::new(Permission::READ, AuthId::new("world", "anyone"))]));
-        let ServerCommand::Create { data, acl, .. } = command("create /a") else { panic!() };
+        assert_eq!(
+            acl,
+            Some(vec![Acl::new(
+                Permission::READ,
+                AuthId::new("world", "anyone")
+            )])
+        );
+        let ServerCommand::Create { data, acl, .. } = command("create /a") else {
+            panic!()
+        };
         assert!(data.is_empty());
         assert_eq!(acl, None);
     }
@@ -477,24 +722,74 @@ mod tests {
     #[test]
     fn create_with_unusable_acl_fails_like_zkcli() {
         let parsed = parse("create /x y z");
-        assert_eq!(parsed.notices, ["z does not have the form scheme:id:perm", "KeeperErrorCode = InvalidACL"]);
-        assert_eq!(parsed.outcome.unwrap_err().to_string(), "Acl is not valid : null");
+        assert_eq!(
+            parsed.notices,
+            [
+                "z does not have the form scheme:id:perm",
+                "KeeperErrorCode = InvalidACL"
+            ]
+        );
+        assert_eq!(
+            parsed.outcome.unwrap_err().to_string(),
+            "Acl is not valid : null"
+        );
         let parsed = parse("setAcl /a bogus");
-        assert_eq!(parsed.notices, ["bogus does not have the form scheme:id:perm"]);
-        assert_eq!(parsed.outcome.unwrap_err().to_string(), "Acl is not valid : null");
+        assert_eq!(
+            parsed.notices,
+            ["bogus does not have the form scheme:id:perm"]
+        );
+        assert_eq!(
+            parsed.outcome.unwrap_err().to_string(),
+            "Acl is not valid : null"
+        );
     }
 
     #[test]
     fn versions_and_batches() {
-        assert_eq!(command("set -v 3 /a x"), ServerCommand::Set { path: "/a".to_string(), data: b"x".to_vec(), version: Some(3), stat: false });
-        assert_eq!(command("delete -v -1 /a"), ServerCommand::Delete { path: "/a".to_string(), version: Some(-1) });
+        assert_eq!(
+            command("set -v 3 /a x"),
+            ServerCommand::Set {
+                path: "/a".to_string(),
+                data: b"x".to_vec(),
+                version: Some(3),
+                stat: false
+            }
+        );
+        assert_eq!(
+            command("delete -v -1 /a"),
+            ServerCommand::Delete {
+                path: "/a".to_string(),
+                version: Some(-1)
+            }
+        );
         let parsed = parse("delete /a 7");
         assert_eq!(parsed.notices, ["'delete path [version]' has been deprecated. Please use 'delete [-v version] path' instead."]);
-        assert_eq!(parsed.outcome.unwrap(), ServerCommand::Delete { path: "/a".to_string(), version: Some(7) });
+        assert_eq!(
+            parsed.outcome.unwrap(),
+            ServerCommand::Delete {
+                path: "/a".to_string(),
+                version: Some(7)
+            }
+        );
         assert_eq!(error("set -v abc /a x"), "-v argument must be an int value");
-        assert_eq!(command("deleteall /a -b 5"), ServerCommand::DeleteAll { path: "/a".to_string(), batch: 5 });
-        assert_eq!(command("deleteall /a"), ServerCommand::DeleteAll { path: "/a".to_string(), batch: 1000 });
-        assert_eq!(error("deleteall /nope -b x"), "-b argument must be an int value");
+        assert_eq!(
+            command("deleteall /a -b 5"),
+            ServerCommand::DeleteAll {
+                path: "/a".to_string(),
+                batch: 5
+            }
+        );
+        assert_eq!(
+            command("deleteall /a"),
+            ServerCommand::DeleteAll {
+                path: "/a".to_string(),
+                batch: 1000
+            }
+        );
+        assert_eq!(
+            error("deleteall /nope -b x"),
+            "-b argument must be an int value"
+        );
     }
 
     #[test]
@@ -514,14 +809,48 @@ mod tests {
 
     #[test]
     fn small_commands() {
-        assert_eq!(command("getEphemerals"), ServerCommand::GetEphemerals { path: "/".to_string() });
+        assert_eq!(
+            command("getEphemerals"),
+            ServerCommand::GetEphemerals {
+                path: "/".to_string()
+            }
+        );
         assert_eq!(command("whoami"), ServerCommand::WhoAmI);
-        assert_eq!(command("addauth digest bob:pw"), ServerCommand::AddAuth { scheme: "digest".to_string(), auth: b"bob:pw".to_vec() });
+        assert_eq!(
+            command("addauth digest bob:pw"),
+            ServerCommand::AddAuth {
+                scheme: "digest".to_string(),
+                auth: b"bob:pw".to_vec()
+            }
+        );
         assert_eq!(error("addauth"), "addauth scheme auth");
-        assert_eq!(command("config -c -s"), ServerCommand::Config { client_string: true, watch: false, stat: true });
-        assert_eq!(command("addWatch -m PERSISTENT /a"), ServerCommand::AddWatch { path: "/a".to_string(), mode: AddWatchMode::Persistent });
-        assert_eq!(command("addWatch /a"), ServerCommand::AddWatch { path: "/a".to_string(), mode: AddWatchMode::PersistentRecursive });
-        assert!(error("addWatch -m bogus /a").starts_with("addWatch [-m mode] path # optional mode is one of"));
-        assert_eq!(error("sync -x /"), "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x");
+        assert_eq!(
+            command("config -c -s"),
+            ServerCommand::Config {
+                client_string: true,
+                watch: false,
+                stat: true
+            }
+        );
+        assert_eq!(
+            command("addWatch -m PERSISTENT /a"),
+            ServerCommand::AddWatch {
+                path: "/a".to_string(),
+                mode: AddWatchMode::Persistent
+            }
+        );
+        assert_eq!(
+            command("addWatch /a"),
+            ServerCommand::AddWatch {
+                path: "/a".to_string(),
+                mode: AddWatchMode::PersistentRecursive
+            }
+        );
+        assert!(error("addWatch -m bogus /a")
+            .starts_with("addWatch [-m mode] path # optional mode is one of"));
+        assert_eq!(
+            error("sync -x /"),
+            "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x"
+        );
     }
 }

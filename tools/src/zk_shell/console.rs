@@ -15,7 +15,9 @@ impl Console {
     /// `text` on stdout, as is.
     pub fn out(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        let _ignored = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+        let _ignored = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
     }
 
     /// `text` and a newline on stdout.
@@ -26,7 +28,9 @@ impl Console {
     /// `text` on stderr, as is.
     pub fn err(&self, text: &str) {
         let mut stderr = std::io::stderr().lock();
-        let _ignored = stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush());
+        let _ignored = stderr
+            .write_all(text.as_bytes())
+            .and_then(|()| stderr.flush());
     }
 
     /// `text` and a newline on stderr.

@@ -25,7 +25,10 @@ use crate::zk_tree::{delete_subtree, DeleteOutcome, SubtreeWalk};
 const SYNC_WAIT: Duration = Duration::from_secs(30);
 
 /// The line `version` prints.
-pub const VERSION_LINE: &str = concat!("ZooKeeper CLI version: 3.8.0-zookeeper-shell-", env!("CARGO_PKG_VERSION"));
+pub const VERSION_LINE: &str = concat!(
+    "ZooKeeper CLI version: 3.8.0-zookeeper-shell-",
+    env!("CARGO_PKG_VERSION")
+);
 
 impl Shell {
     /// Executes `command` (already parsed and checked).
@@ -36,14 +39,31 @@ impl Shell {
                 Ok(())
             }
             ServerCommand::Close => {
-                self.session.close(self.mode == Mode::Interactive, &self.console).await;
+                self.session
+                    .close(self.mode == Mode::Interactive, &self.console)
+                    .await;
                 Ok(())
             }
-            ServerCommand::Ls { path, stat, watch, recursive } => self.ls(&path, stat, watch, recursive).await,
+            ServerCommand::Ls {
+                path,
+                stat,
+                watch,
+                recursive,
+            } => self.ls(&path, stat, watch, recursive).await,
             ServerCommand::Get { path, stat, watch } => self.get(&path, stat, watch).await,
             ServerCommand::Stat { path, watch } => self.stat(&path, watch).await,
-            ServerCommand::Create { path, data, acl, kind } => self.create(&path, &data, acl, kind).await,
-            ServerCommand::Set { path, data, version, stat } => {
+            ServerCommand::Create {
+                path,
+                data,
+                acl,
+                kind,
+            } => self.create(&path, &data, acl, kind).await,
+            ServerCommand::Set {
+                path,
+                data,
+                version,
+                stat,
+            } => {
                 let client = self.client_for(Some(&path)).await?;
                 let result = client.set_data(&path, &data, version).await;
                 self.session.settle(&self.console).await;
@@ -65,7 +85,9 @@ impl Shell {
                 self.session.settle(&self.console).await;
                 match result.map_err(|error| CliError::from_client(&error, &path))? {
                     DeleteOutcome::Deleted => {}
-                    DeleteOutcome::Incomplete => self.console.err_line("Failed to delete some node(s) in the subtree!"),
+                    DeleteOutcome::Incomplete => self
+                        .console
+                        .err_line("Failed to delete some node(s) in the subtree!"),
                 }
                 Ok(())
             }
@@ -73,7 +95,8 @@ impl Shell {
                 let client = self.client_for(Some(&path)).await?;
                 let result = client.get_acl(&path).await;
                 self.session.settle(&self.console).await;
-                let (acls, node_stat) = result.map_err(|error| CliError::from_client(&error, &path))?;
+                let (acls, node_stat) =
+                    result.map_err(|error| CliError::from_client(&error, &path))?;
                 for acl in &acls {
                     self.console.out_line(&format_acl_entry(acl));
                 }
@@ -82,9 +105,13 @@ impl Shell {
                 }
                 Ok(())
             }
-            ServerCommand::SetAcl { path, acl, version, stat, recursive } => {
-                self.set_acl(&path, &acl, version, stat, recursive).await
-            }
+            ServerCommand::SetAcl {
+                path,
+                acl,
+                version,
+                stat,
+                recursive,
+            } => self.set_acl(&path, &acl, version, stat, recursive).await,
             ServerCommand::AddAuth { scheme, auth } => {
                 let client = self.client_for(None).await?;
                 self.session.send_auth(&client, scheme, auth);
@@ -97,11 +124,16 @@ impl Shell {
                 match result {
                     Ok(Ok(())) => self.console.out_line("Sync is OK"),
                     Ok(Err(error)) => {
-                        let code = KeeperCode::from_client_error(&error).unwrap_or(KeeperCode::SystemError);
-                        self.console.out_line(&format!("Sync has failed. rc={}", code.code()));
+                        let code = KeeperCode::from_client_error(&error)
+                            .unwrap_or(KeeperCode::SystemError);
+                        self.console
+                            .out_line(&format!("Sync has failed. rc={}", code.code()));
                     }
                     Err(_elapsed) => {
-                        self.console.out_line(&format!("Sync has failed. rc={}", KeeperCode::OperationTimeout.code()));
+                        self.console.out_line(&format!(
+                            "Sync has failed. rc={}",
+                            KeeperCode::OperationTimeout.code()
+                        ));
                     }
                 }
                 Ok(())
@@ -119,7 +151,8 @@ impl Shell {
                 let result = client.list_ephemerals(&path).await;
                 self.session.settle(&self.console).await;
                 let ephemerals = result.map_err(|error| CliError::from_client(&error, &path))?;
-                self.console.out_line(&format!("[{}]", ephemerals.join(", ")));
+                self.console
+                    .out_line(&format!("[{}]", ephemerals.join(", ")));
                 Ok(())
             }
             ServerCommand::WhoAmI => {
@@ -129,11 +162,16 @@ impl Shell {
                 let users = result.map_err(|error| client_error_without_path(&error))?;
                 self.console.out_line("Auth scheme: User");
                 for user in users {
-                    self.console.out_line(&format!("{}: {}", user.scheme(), user.user()));
+                    self.console
+                        .out_line(&format!("{}: {}", user.scheme(), user.user()));
                 }
                 Ok(())
             }
-            ServerCommand::Config { client_string, watch, stat } => self.config(client_string, watch, stat).await,
+            ServerCommand::Config {
+                client_string,
+                watch,
+                stat,
+            } => self.config(client_string, watch, stat).await,
             ServerCommand::AddWatch { path, mode } => {
                 let client = self.client_for(Some(&path)).await?;
                 let result = client.watch(&path, mode).await;
@@ -158,14 +196,23 @@ impl Shell {
         session
             .live_client(&console)
             .await
-            .ok_or_else(|| CliError::Keeper { code: KeeperCode::ConnectionLoss, path: path.map(str::to_string) })
+            .ok_or_else(|| CliError::Keeper {
+                code: KeeperCode::ConnectionLoss,
+                path: path.map(str::to_string),
+            })
     }
 
     fn print_stat(&self, stat: &Stat) {
         self.console.out(&format_stat(stat, &self.zone));
     }
 
-    async fn ls(&mut self, path: &str, stat: bool, watch: bool, recursive: bool) -> Result<(), CliError> {
+    async fn ls(
+        &mut self,
+        path: &str,
+        stat: bool,
+        watch: bool,
+        recursive: bool,
+    ) -> Result<(), CliError> {
         let client = self.client_for(Some(path)).await?;
         if recursive {
             let outcome = self.walk(&client, path, watch, WalkAction::Print).await;
@@ -173,19 +220,36 @@ impl Shell {
             return outcome;
         }
         let result = match (stat, watch) {
-            (true, true) => client.get_and_watch_children(path).await.map(|(children, stat, watcher)| {
-                self.session.watch_once(watcher);
-                (children, Some(stat))
-            }),
-            (true, false) => client.get_children(path).await.map(|(children, stat)| (children, Some(stat))),
-            (false, true) => client.list_and_watch_children(path).await.map(|(children, watcher)| {
-                self.session.watch_once(watcher);
-                (children, None)
-            }),
-            (false, false) => client.list_children(path).await.map(|children| (children, None)),
+            (true, true) => {
+                client
+                    .get_and_watch_children(path)
+                    .await
+                    .map(|(children, stat, watcher)| {
+                        self.session.watch_once(watcher);
+                        (children, Some(stat))
+                    })
+            }
+            (true, false) => client
+                .get_children(path)
+                .await
+                .map(|(children, stat)| (children, Some(stat))),
+            (false, true) => {
+                client
+                    .list_and_watch_children(path)
+                    .await
+                    .map(|(children, watcher)| {
+                        self.session.watch_once(watcher);
+                        (children, None)
+                    })
+            }
+            (false, false) => client
+                .list_children(path)
+                .await
+                .map(|children| (children, None)),
         };
         self.session.settle(&self.console).await;
-        let (mut children, node_stat) = result.map_err(|error| CliError::from_client(&error, path))?;
+        let (mut children, node_stat) =
+            result.map_err(|error| CliError::from_client(&error, path))?;
         children.sort();
         self.console.out_line(&format!("[{}]", children.join(", ")));
         if let Some(node_stat) = node_stat {
@@ -197,10 +261,13 @@ impl Shell {
     async fn get(&mut self, path: &str, stat: bool, watch: bool) -> Result<(), CliError> {
         let client = self.client_for(Some(path)).await?;
         let result = if watch {
-            client.get_and_watch_data(path).await.map(|(data, stat, watcher)| {
-                self.session.watch_once(watcher);
-                (data, stat)
-            })
+            client
+                .get_and_watch_data(path)
+                .await
+                .map(|(data, stat, watcher)| {
+                    self.session.watch_once(watcher);
+                    (data, stat)
+                })
         } else {
             client.get_data(path).await
         };
@@ -216,11 +283,14 @@ impl Shell {
     async fn stat(&mut self, path: &str, watch: bool) -> Result<(), CliError> {
         let client = self.client_for(Some(path)).await?;
         let result = if watch {
-            client.check_and_watch_stat(path).await.map(|(stat, watcher)| {
-                // An exists watch stays armed on a missing node and fires when it is created.
-                self.session.watch_once(watcher);
-                stat
-            })
+            client
+                .check_and_watch_stat(path)
+                .await
+                .map(|(stat, watcher)| {
+                    // An exists watch stays armed on a missing node and fires when it is created.
+                    self.session.watch_once(watcher);
+                    stat
+                })
         } else {
             client.check_stat(path).await
         };
@@ -234,12 +304,28 @@ impl Shell {
         }
     }
 
-    async fn create(&mut self, path: &str, data: &[u8], acl: Option<Vec<Acl>>, kind: NodeKind) -> Result<(), CliError> {
+    async fn create(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        acl: Option<Vec<Acl>>,
+        kind: NodeKind,
+    ) -> Result<(), CliError> {
         let client = self.client_for(Some(path)).await?;
-        if path == "/" && kind.mode != CreateMode::PersistentSequential && kind.mode != CreateMode::EphemeralSequential {
+        if path == "/"
+            && kind.mode != CreateMode::PersistentSequential
+            && kind.mode != CreateMode::EphemeralSequential
+        {
             // The client library refuses to send this; the server's answer is known.
-            let exists = client.check_stat("/").await.map_err(|error| CliError::from_client(&error, path))?;
-            let code = if exists.is_some() { KeeperCode::NodeExists } else { KeeperCode::BadArguments };
+            let exists = client
+                .check_stat("/")
+                .await
+                .map_err(|error| CliError::from_client(&error, path))?;
+            let code = if exists.is_some() {
+                KeeperCode::NodeExists
+            } else {
+                KeeperCode::BadArguments
+            };
             return Err(CliError::keeper(code, path));
         }
         let acls = match &acl {
@@ -247,27 +333,45 @@ impl Shell {
             None => Acls::anyone_all(),
         };
         let mut options = kind.mode.with_acls(acls);
-        if let Some(ttl) = kind.ttl_millis.and_then(|millis| u64::try_from(millis).ok()) {
+        if let Some(ttl) = kind
+            .ttl_millis
+            .and_then(|millis| u64::try_from(millis).ok())
+        {
             options = options.with_ttl(Duration::from_millis(ttl));
         }
         let result = client.create(path, data, &options).await;
         self.session.settle(&self.console).await;
         match result {
             Ok((_, sequence)) => {
-                let sequential = matches!(kind.mode, CreateMode::PersistentSequential | CreateMode::EphemeralSequential);
-                let created = if sequential { format!("{path}{sequence}") } else { path.to_string() };
+                let sequential = matches!(
+                    kind.mode,
+                    CreateMode::PersistentSequential | CreateMode::EphemeralSequential
+                );
+                let created = if sequential {
+                    format!("{path}{sequence}")
+                } else {
+                    path.to_string()
+                };
                 self.console.err_line(&format!("Created {created}"));
                 Ok(())
             }
             Err(ClientError::InvalidAcl) => {
-                self.console.err_line(&generic_message(KeeperCode::InvalidAcl, Some(path)));
+                self.console
+                    .err_line(&generic_message(KeeperCode::InvalidAcl, Some(path)));
                 Err(CliError::keeper(KeeperCode::InvalidAcl, path))
             }
             Err(error) => Err(CliError::from_client(&error, path)),
         }
     }
 
-    async fn set_acl(&mut self, path: &str, acl: &[Acl], version: Option<i32>, stat: bool, recursive: bool) -> Result<(), CliError> {
+    async fn set_acl(
+        &mut self,
+        path: &str,
+        acl: &[Acl],
+        version: Option<i32>,
+        stat: bool,
+        recursive: bool,
+    ) -> Result<(), CliError> {
         let client = self.client_for(Some(path)).await?;
         if !recursive {
             let result = client.set_acl(path, acl, version).await;
@@ -278,16 +382,26 @@ impl Shell {
             }
             return Ok(());
         }
-        let outcome = self.walk(&client, path, false, WalkAction::SetAcl { acl, version }).await;
+        let outcome = self
+            .walk(&client, path, false, WalkAction::SetAcl { acl, version })
+            .await;
         self.session.settle(&self.console).await;
         outcome
     }
 
     /// Visits `root`'s subtree in zkCli's order, printing each path or setting its ACL as it is
     /// reached; a failed listing ends the walk with that node's error.
-    async fn walk(&mut self, client: &Client, root: &str, watch: bool, action: WalkAction<'_>) -> Result<(), CliError> {
+    async fn walk(
+        &mut self,
+        client: &Client,
+        root: &str,
+        watch: bool,
+        action: WalkAction<'_>,
+    ) -> Result<(), CliError> {
         let subtree_error = |error: SubtreeError| CliError::from_client(&error.source, &error.path);
-        let mut walk = SubtreeWalk::start(client, root, watch).await.map_err(subtree_error)?;
+        let mut walk = SubtreeWalk::start(client, root, watch)
+            .await
+            .map_err(subtree_error)?;
         let outcome = loop {
             let node = match walk.next().await {
                 Ok(Some(node)) => node,
@@ -299,7 +413,8 @@ impl Shell {
                 WalkAction::SetAcl { acl, version } => {
                     if let Err(error) = client.set_acl(&node, acl, version).await {
                         // zkCli prints these without a line break and carries on.
-                        let code = KeeperCode::from_client_error(&error).unwrap_or(KeeperCode::SystemError);
+                        let code = KeeperCode::from_client_error(&error)
+                            .unwrap_or(KeeperCode::SystemError);
                         self.console.out(&generic_message(code, Some(&node)));
                     }
                 }
@@ -311,19 +426,28 @@ impl Shell {
         outcome
     }
 
-    async fn config(&mut self, client_string: bool, watch: bool, stat: bool) -> Result<(), CliError> {
+    async fn config(
+        &mut self,
+        client_string: bool,
+        watch: bool,
+        stat: bool,
+    ) -> Result<(), CliError> {
         const CONFIG_PATH: &str = "/zookeeper/config";
         let client = self.client_for(Some(CONFIG_PATH)).await?;
         let result = if watch {
-            client.get_and_watch_config().await.map(|(data, stat, watcher)| {
-                self.session.watch_once(watcher);
-                (data, stat)
-            })
+            client
+                .get_and_watch_config()
+                .await
+                .map(|(data, stat, watcher)| {
+                    self.session.watch_once(watcher);
+                    (data, stat)
+                })
         } else {
             client.get_config().await
         };
         self.session.settle(&self.console).await;
-        let (data, node_stat) = result.map_err(|error| CliError::from_client(&error, CONFIG_PATH))?;
+        let (data, node_stat) =
+            result.map_err(|error| CliError::from_client(&error, CONFIG_PATH))?;
         let text = String::from_utf8_lossy(&data);
         if client_string {
             self.console.out_line(&client_config_string(&text));
@@ -341,13 +465,18 @@ impl Shell {
 #[derive(Clone, Copy)]
 enum WalkAction<'a> {
     Print,
-    SetAcl { acl: &'a [Acl], version: Option<i32> },
+    SetAcl {
+        acl: &'a [Acl],
+        version: Option<i32>,
+    },
 }
 
 fn client_error_without_path(error: &ClientError) -> CliError {
     match KeeperCode::from_client_error(error) {
         Some(code) => CliError::Keeper { code, path: None },
-        None => CliError::Client { message: error.to_string() },
+        None => CliError::Client {
+            message: error.to_string(),
+        },
     }
 }
 
@@ -404,7 +533,10 @@ mod tests {
     fn client_config_string_lists_client_addresses() {
         assert_eq!(client_config_string(""), " ");
         let config = "server.1=10.0.0.1:2888:3888:participant;0.0.0.0:2181\nserver.2=10.0.0.2:2888:3888;2182\nversion=100000000";
-        assert_eq!(client_config_string(config), "100000000 0.0.0.0:2181,10.0.0.2:2182");
+        assert_eq!(
+            client_config_string(config),
+            "100000000 0.0.0.0:2181,10.0.0.2:2182"
+        );
     }
 
     #[test]

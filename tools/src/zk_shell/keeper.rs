@@ -222,10 +222,12 @@ pub fn keeper_message(code: KeeperCode, path: Option<&str>) -> String {
             "Another reconfiguration is in progress -- concurrent reconfigs not supported (yet)"
                 .to_string()
         }
-        KeeperCode::NewConfigNoQuorum => "No quorum of new config is connected and up-to-date with the \
+        KeeperCode::NewConfigNoQuorum => {
+            "No quorum of new config is connected and up-to-date with the \
              leader of last committed config - try invoking reconfiguration after new servers are \
              connected and synced"
-            .to_string(),
+                .to_string()
+        }
         other => generic_message(other, path),
     }
 }
@@ -237,12 +239,30 @@ mod tests {
 
     #[test]
     fn special_codes_have_their_own_sentences() {
-        assert_eq!(keeper_message(KeeperCode::NoNode, Some("/x")), "Node does not exist: /x");
-        assert_eq!(keeper_message(KeeperCode::NodeExists, Some("/x")), "Node already exists: /x");
-        assert_eq!(keeper_message(KeeperCode::BadVersion, Some("/x")), "version No is not valid : /x");
-        assert_eq!(keeper_message(KeeperCode::NotEmpty, Some("/x")), "Node not empty: /x");
-        assert_eq!(keeper_message(KeeperCode::NoAuth, Some("/x")), "Insufficient permission : /x");
-        assert_eq!(keeper_message(KeeperCode::InvalidAcl, None), "Acl is not valid : null");
+        assert_eq!(
+            keeper_message(KeeperCode::NoNode, Some("/x")),
+            "Node does not exist: /x"
+        );
+        assert_eq!(
+            keeper_message(KeeperCode::NodeExists, Some("/x")),
+            "Node already exists: /x"
+        );
+        assert_eq!(
+            keeper_message(KeeperCode::BadVersion, Some("/x")),
+            "version No is not valid : /x"
+        );
+        assert_eq!(
+            keeper_message(KeeperCode::NotEmpty, Some("/x")),
+            "Node not empty: /x"
+        );
+        assert_eq!(
+            keeper_message(KeeperCode::NoAuth, Some("/x")),
+            "Insufficient permission : /x"
+        );
+        assert_eq!(
+            keeper_message(KeeperCode::InvalidAcl, None),
+            "Acl is not valid : null"
+        );
     }
 
     #[test]
@@ -251,8 +271,14 @@ mod tests {
             keeper_message(KeeperCode::Unimplemented, Some("/t")),
             "KeeperErrorCode = Unimplemented for /t"
         );
-        assert_eq!(keeper_message(KeeperCode::AuthFailed, Some("/")), "KeeperErrorCode = AuthFailed for /");
-        assert_eq!(generic_message(KeeperCode::InvalidAcl, None), "KeeperErrorCode = InvalidACL");
+        assert_eq!(
+            keeper_message(KeeperCode::AuthFailed, Some("/")),
+            "KeeperErrorCode = AuthFailed for /"
+        );
+        assert_eq!(
+            generic_message(KeeperCode::InvalidAcl, None),
+            "KeeperErrorCode = InvalidACL"
+        );
         assert_eq!(
             keeper_message(KeeperCode::SessionExpired, Some("/a")),
             "KeeperErrorCode = Session expired for /a"
@@ -261,7 +287,10 @@ mod tests {
 
     #[test]
     fn codes_round_trip_through_numbers() {
-        for number in [-1, -2, -3, -4, -5, -6, -7, -8, -13, -14, -100, -101, -102, -103, -108, -110, -111, -112, -113, -114, -115, -118, -119, -120, -121, -122, -123, -124, -125, -127, -999] {
+        for number in [
+            -1, -2, -3, -4, -5, -6, -7, -8, -13, -14, -100, -101, -102, -103, -108, -110, -111,
+            -112, -113, -114, -115, -118, -119, -120, -121, -122, -123, -124, -125, -127, -999,
+        ] {
             assert_eq!(KeeperCode::from_code(number).code(), number);
         }
         assert_eq!(KeeperCode::from_code(-999), KeeperCode::Other(-999));
@@ -269,7 +298,10 @@ mod tests {
 
     #[test]
     fn client_errors_map_to_codes() {
-        assert_eq!(KeeperCode::from_client_error(&ClientError::NoNode), Some(KeeperCode::NoNode));
+        assert_eq!(
+            KeeperCode::from_client_error(&ClientError::NoNode),
+            Some(KeeperCode::NoNode)
+        );
         assert_eq!(
             KeeperCode::from_client_error(&ClientError::UnexpectedErrorCode(-13)),
             Some(KeeperCode::NewConfigNoQuorum)

@@ -11,17 +11,21 @@
 //! charcnt), then transition times, their type indices, 6-byte local time types (i32 UT offset,
 //! u8 is-DST, u8 abbreviation index), abbreviation bytes, leap records and indicators. Version 2+
 //! files repeat the block with 64-bit times and end with a newline-framed POSIX rule that governs
-//! instants after the last transition. Times before the first transition use type 0.
+//! instants after the last transition (see `posix_tz`). Times before the first transition use
+//! type 0.
 //!
 //! Zone abbreviations come from the zone data, so they match the JVM for named zones (UTC, CET,
 //! CEST, EST, IST, AEDT…). For zones whose data only has numeric abbreviations ("+04"), the
 //! JVM prints names from its own tables ("GST"); this module prints the numeric form.
 
+use super::posix_tz::PosixRule;
 use crate::error::TimeZoneError;
 
-const SECONDS_PER_DAY: i64 = 86_400;
+pub(crate) const SECONDS_PER_DAY: i64 = 86_400;
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// A local time type: offset east of UTC and abbreviation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +46,15 @@ pub struct LocalZone {
 impl LocalZone {
     /// Coordinated Universal Time, abbreviated "UTC".
     pub fn utc() -> LocalZone {
-        let utc = ZoneType { utc_offset_seconds: 0, abbreviation: "UTC".to_string() };
-        LocalZone { transitions: Vec::new(), types: vec![utc], rule: None }
+        let utc = ZoneType {
+            utc_offset_seconds: 0,
+            abbreviation: "UTC".to_string(),
+        };
+        LocalZone {
+            transitions: Vec::new(),
+            types: vec![utc],
+            rule: None,
+        }
     }
 
     /// The zone of this process (see the module documentation); UTC when nothing usable is found.
@@ -56,10 +67,15 @@ impl LocalZone {
                 } else {
                     format!("/usr/share/zoneinfo/{name}")
                 };
-                if let Some(zone) = std::fs::read(file).ok().and_then(|bytes| LocalZone::parse_tzif(&bytes).ok()) {
+                if let Some(zone) = std::fs::read(file)
+                    .ok()
+                    .and_then(|bytes| LocalZone::parse_tzif(&bytes).ok())
+                {
                     return zone;
                 }
-                PosixRule::parse(name).map(LocalZone::from_rule).unwrap_or_else(|_| LocalZone::utc())
+                PosixRule::parse(name)
+                    .map(LocalZone::from_rule)
+                    .unwrap_or_else(|_| LocalZone::utc())
             }
             _ => std::fs::read("/etc/localtime")
                 .ok()
@@ -70,7 +86,11 @@ impl LocalZone {
 
     /// A zone defined only by a POSIX rule.
     pub fn from_rule(rule: PosixRule) -> LocalZone {
-        LocalZone { transitions: Vec::new(), types: vec![rule.standard.clone()], rule: Some(rule) }
+        LocalZone {
+            transitions: Vec::new(),
+            types: vec![rule.standard.clone()],
+            rule: Some(rule),
+        }
     }
 
     /// Parses a TZif file (RFC 8536).
@@ -92,16 +112,27 @@ impl LocalZone {
         Ok(zone)
     }
 
-    fn read_block(reader: &mut Reader<'_>, header: &Header, time_size: usize) -> Result<LocalZone, TimeZoneError> {
+    fn read_block(
+        reader: &mut Reader<'_>,
+        header: &Header,
+        time_size: usize,
+    ) -> Result<LocalZone, TimeZoneError> {
         let mut times = Vec::with_capacity(header.timecnt);
         for _ in 0..header.timecnt {
-            times.push(if time_size == 8 { reader.i64()? } else { i64::from(reader.i32()?) });
+            times.push(if time_size == 8 {
+                reader.i64()?
+            } else {
+                i64::from(reader.i32()?)
+            });
         }
         let mut transitions = Vec::with_capacity(header.timecnt);
         for time in times {
             let index = usize::from(reader.u8()?);
             if index >= header.typecnt {
-                return Err(TimeZoneError::BadTypeIndex { index, types: header.typecnt });
+                return Err(TimeZoneError::BadTypeIndex {
+                    index,
+                    types: header.typecnt,
+                });
             }
             transitions.push((time, index));
         }
@@ -115,31 +146,59 @@ impl LocalZone {
         let abbreviations = reader.take(header.charcnt)?;
         let mut types = Vec::with_capacity(raw_types.len());
         for (offset, abbreviation_index) in raw_types {
-            let tail = abbreviations.get(abbreviation_index..).ok_or(TimeZoneError::BadAbbreviation)?;
-            let end = tail.iter().position(|byte| *byte == 0).unwrap_or(tail.len());
-            let abbreviation = String::from_utf8_lossy(tail.get(..end).unwrap_or_default()).into_owned();
-            types.push(ZoneType { utc_offset_seconds: i64::from(offset), abbreviation });
+            let tail = abbreviations
+                .get(abbreviation_index..)
+                .ok_or(TimeZoneError::BadAbbreviation)?;
+            let end = tail
+                .iter()
+                .position(|byte| *byte == 0)
+                .unwrap_or(tail.len());
+            let abbreviation =
+                String::from_utf8_lossy(tail.get(..end).unwrap_or_default()).into_owned();
+            types.push(ZoneType {
+                utc_offset_seconds: i64::from(offset),
+                abbreviation,
+            });
         }
         if types.is_empty() {
             return Err(TimeZoneError::NoTypes);
         }
         reader.skip(header.leapcnt * (time_size + 4) + header.isstdcnt + header.isutcnt)?;
-        Ok(LocalZone { transitions, types, rule: None })
+        Ok(LocalZone {
+            transitions,
+            types,
+            rule: None,
+        })
     }
 
     /// The local time type in force at `utc_seconds`.
     pub fn zone_type_at(&self, utc_seconds: i64) -> ZoneType {
-        let after_last = self.transitions.last().is_none_or(|(last, _)| utc_seconds >= *last);
+        let after_last = self
+            .transitions
+            .last()
+            .is_none_or(|(last, _)| utc_seconds >= *last);
         if let (true, Some(rule)) = (after_last, &self.rule) {
             return rule.zone_type_at(utc_seconds);
         }
-        let applied = self.transitions.partition_point(|(time, _)| *time <= utc_seconds);
-        let index = applied.checked_sub(1).and_then(|i| self.transitions.get(i)).map_or(0, |(_, index)| *index);
-        self.types.get(index).or(self.types.first()).cloned().unwrap_or_else(LocalZone::utc_type)
+        let applied = self
+            .transitions
+            .partition_point(|(time, _)| *time <= utc_seconds);
+        let index = applied
+            .checked_sub(1)
+            .and_then(|i| self.transitions.get(i))
+            .map_or(0, |(_, index)| *index);
+        self.types
+            .get(index)
+            .or(self.types.first())
+            .cloned()
+            .unwrap_or_else(LocalZone::utc_type)
     }
 
     fn utc_type() -> ZoneType {
-        ZoneType { utc_offset_seconds: 0, abbreviation: "UTC".to_string() }
+        ZoneType {
+            utc_offset_seconds: 0,
+            abbreviation: "UTC".to_string(),
+        }
     }
 }
 
@@ -151,8 +210,14 @@ pub fn format_java_date(epoch_millis: i64, zone: &LocalZone) -> String {
     let days = local.div_euclid(SECONDS_PER_DAY);
     let second_of_day = local.rem_euclid(SECONDS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
-    let weekday = WEEKDAYS.get(weekday_of(days) as usize).copied().unwrap_or("???");
-    let month_name = MONTHS.get(month.saturating_sub(1) as usize).copied().unwrap_or("???");
+    let weekday = WEEKDAYS
+        .get(weekday_of(days) as usize)
+        .copied()
+        .unwrap_or("???");
+    let month_name = MONTHS
+        .get(month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("???");
     format!(
         "{weekday} {month_name} {day:02} {:02}:{:02}:{:02} {} {year:04}",
         second_of_day / 3600,
@@ -163,7 +228,7 @@ pub fn format_java_date(epoch_millis: i64, zone: &LocalZone) -> String {
 }
 
 /// Day of the week (0 = Sunday) of a day counted from 1970-01-01, a Thursday.
-fn weekday_of(days: i64) -> i64 {
+pub(crate) fn weekday_of(days: i64) -> i64 {
     (days + 4).rem_euclid(7)
 }
 
@@ -183,266 +248,30 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_from_march = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month as u32, day as u32)
 }
 
-fn is_leap_year(year: i64) -> bool {
+pub(crate) fn is_leap_year(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
+pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         2 if is_leap_year(year) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
-    }
-}
-
-/// A POSIX `TZ` rule: standard time, and optionally daylight time with its yearly start and end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PosixRule {
-    pub standard: ZoneType,
-    pub daylight: Option<Daylight>,
-}
-
-/// The daylight-saving part of a [`PosixRule`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Daylight {
-    pub zone_type: ZoneType,
-    pub start: RuleDate,
-    /// Local (standard) time of day of the switch to daylight time, in seconds.
-    pub start_time: i64,
-    pub end: RuleDate,
-    /// Local (daylight) time of day of the switch back, in seconds.
-    pub end_time: i64,
-}
-
-/// A day of the year in a POSIX rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleDate {
-    /// `Mm.w.d`: day `weekday` (0 = Sunday) of week `week` (1–5, 5 = last) of `month`.
-    MonthWeekDay { month: u32, week: u32, weekday: u32 },
-    /// `Jn`: day 1–365, February 29 never counted.
-    JulianNoLeap(u32),
-    /// `n`: day 0–365, February 29 counted in leap years.
-    ZeroBased(u32),
-}
-
-impl RuleDate {
-    /// Days since 1970-01-01 of this date in `year`.
-    fn day_in(self, year: i64) -> i64 {
-        let january_first = days_from_civil(year, 1, 1);
-        match self {
-            RuleDate::JulianNoLeap(day) => {
-                let skip_leap_day = is_leap_year(year) && day >= 60;
-                january_first + i64::from(day) - 1 + i64::from(skip_leap_day)
-            }
-            RuleDate::ZeroBased(day) => january_first + i64::from(day),
-            RuleDate::MonthWeekDay { month, week, weekday } => {
-                let first = days_from_civil(year, month, 1);
-                let first_weekday = weekday_of(first);
-                let mut day_of_month = 1 + (i64::from(weekday) - first_weekday).rem_euclid(7) + i64::from(week - 1) * 7;
-                while day_of_month > i64::from(days_in_month(year, month)) {
-                    day_of_month -= 7;
-                }
-                first + day_of_month - 1
-            }
-        }
-    }
-}
-
-impl PosixRule {
-    /// Parses a POSIX `TZ` value such as `UTC0`, `<+04>-4` or `CET-1CEST,M3.5.0,M10.5.0/3`.
-    pub fn parse(text: &str) -> Result<PosixRule, TimeZoneError> {
-        let mut cursor = RuleCursor { characters: text.chars().collect(), position: 0, text };
-        let standard_name = cursor.name()?;
-        let standard_offset = -cursor.offset()?;
-        let standard = ZoneType { utc_offset_seconds: standard_offset, abbreviation: standard_name };
-        if cursor.at_end() {
-            return Ok(PosixRule { standard, daylight: None });
-        }
-        let daylight_name = cursor.name()?;
-        let daylight_offset = if cursor.peek().is_some_and(|c| c == ',') || cursor.at_end() {
-            standard_offset + 3600
-        } else {
-            -cursor.offset()?
-        };
-        let zone_type = ZoneType { utc_offset_seconds: daylight_offset, abbreviation: daylight_name };
-        let (start, start_time, end, end_time) = if cursor.at_end() {
-            // No dates given: the customary United States rule.
-            (RuleDate::MonthWeekDay { month: 3, week: 2, weekday: 0 }, 7200, RuleDate::MonthWeekDay { month: 11, week: 1, weekday: 0 }, 7200)
-        } else {
-            cursor.expect(',')?;
-            let (start, start_time) = cursor.date_and_time()?;
-            cursor.expect(',')?;
-            let (end, end_time) = cursor.date_and_time()?;
-            if !cursor.at_end() {
-                return Err(cursor.invalid());
-            }
-            (start, start_time, end, end_time)
-        };
-        let daylight = Daylight { zone_type, start, start_time, end, end_time };
-        Ok(PosixRule { standard, daylight: Some(daylight) })
-    }
-
-    /// The local time type this rule gives at `utc_seconds`.
-    pub fn zone_type_at(&self, utc_seconds: i64) -> ZoneType {
-        let Some(daylight) = &self.daylight else {
-            return self.standard.clone();
-        };
-        let standard_offset = self.standard.utc_offset_seconds;
-        let daylight_offset = daylight.zone_type.utc_offset_seconds;
-        let (year, _, _) = civil_from_days((utc_seconds + standard_offset).div_euclid(SECONDS_PER_DAY));
-        let start = daylight.start.day_in(year) * SECONDS_PER_DAY + daylight.start_time - standard_offset;
-        let end = daylight.end.day_in(year) * SECONDS_PER_DAY + daylight.end_time - daylight_offset;
-        let in_daylight = if start < end {
-            start <= utc_seconds && utc_seconds < end
-        } else {
-            !(end <= utc_seconds && utc_seconds < start)
-        };
-        if in_daylight {
-            daylight.zone_type.clone()
-        } else {
-            self.standard.clone()
-        }
-    }
-}
-
-/// A scanner over POSIX rule text.
-struct RuleCursor<'a> {
-    characters: Vec<char>,
-    position: usize,
-    text: &'a str,
-}
-
-impl RuleCursor<'_> {
-    fn invalid(&self) -> TimeZoneError {
-        TimeZoneError::BadRule { rule: self.text.to_string(), position: self.position }
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.characters.get(self.position).copied()
-    }
-
-    fn at_end(&self) -> bool {
-        self.position >= self.characters.len()
-    }
-
-    fn expect(&mut self, wanted: char) -> Result<(), TimeZoneError> {
-        if self.peek() == Some(wanted) {
-            self.position += 1;
-            Ok(())
-        } else {
-            Err(self.invalid())
-        }
-    }
-
-    fn name(&mut self) -> Result<String, TimeZoneError> {
-        let mut name = String::new();
-        if self.peek() == Some('<') {
-            self.position += 1;
-            while let Some(character) = self.peek() {
-                self.position += 1;
-                if character == '>' {
-                    return if name.is_empty() { Err(self.invalid()) } else { Ok(name) };
-                }
-                name.push(character);
-            }
-            return Err(self.invalid());
-        }
-        while let Some(character) = self.peek().filter(|c| c.is_ascii_alphabetic()) {
-            name.push(character);
-            self.position += 1;
-        }
-        if name.len() < 3 {
-            return Err(self.invalid());
-        }
-        Ok(name)
-    }
-
-    fn number(&mut self) -> Result<i64, TimeZoneError> {
-        let mut value: i64 = 0;
-        let mut digits = 0;
-        while let Some(digit) = self.peek().and_then(|c| c.to_digit(10)) {
-            value = value.saturating_mul(10).saturating_add(i64::from(digit));
-            digits += 1;
-            self.position += 1;
-        }
-        if digits == 0 {
-            return Err(self.invalid());
-        }
-        Ok(value)
-    }
-
-    /// `[+-]hh[:mm[:ss]]` in seconds (west of Greenwich is positive in POSIX offsets).
-    fn offset(&mut self) -> Result<i64, TimeZoneError> {
-        let sign = match self.peek() {
-            Some('-') => {
-                self.position += 1;
-                -1
-            }
-            Some('+') => {
-                self.position += 1;
-                1
-            }
-            _ => 1,
-        };
-        let mut seconds = self.number()? * 3600;
-        if self.peek() == Some(':') {
-            self.position += 1;
-            seconds += self.number()? * 60;
-            if self.peek() == Some(':') {
-                self.position += 1;
-                seconds += self.number()?;
-            }
-        }
-        Ok(sign * seconds)
-    }
-
-    fn date_and_time(&mut self) -> Result<(RuleDate, i64), TimeZoneError> {
-        let date = match self.peek() {
-            Some('M') => {
-                self.position += 1;
-                let month = self.number()?;
-                self.expect('.')?;
-                let week = self.number()?;
-                self.expect('.')?;
-                let weekday = self.number()?;
-                if !(1..=12).contains(&month) || !(1..=5).contains(&week) || !(0..=6).contains(&weekday) {
-                    return Err(self.invalid());
-                }
-                RuleDate::MonthWeekDay { month: month as u32, week: week as u32, weekday: weekday as u32 }
-            }
-            Some('J') => {
-                self.position += 1;
-                let day = self.number()?;
-                if !(1..=365).contains(&day) {
-                    return Err(self.invalid());
-                }
-                RuleDate::JulianNoLeap(day as u32)
-            }
-            _ => {
-                let day = self.number()?;
-                if !(0..=365).contains(&day) {
-                    return Err(self.invalid());
-                }
-                RuleDate::ZeroBased(day as u32)
-            }
-        };
-        let time = if self.peek() == Some('/') {
-            self.position += 1;
-            self.offset()?
-        } else {
-            7200
-        };
-        Ok((date, time))
     }
 }
 
@@ -454,8 +283,18 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, length: usize) -> Result<&'a [u8], TimeZoneError> {
-        let end = self.position.checked_add(length).ok_or(TimeZoneError::Truncated { offset: self.position })?;
-        let slice = self.bytes.get(self.position..end).ok_or(TimeZoneError::Truncated { offset: self.position })?;
+        let end = self
+            .position
+            .checked_add(length)
+            .ok_or(TimeZoneError::Truncated {
+                offset: self.position,
+            })?;
+        let slice = self
+            .bytes
+            .get(self.position..end)
+            .ok_or(TimeZoneError::Truncated {
+                offset: self.position,
+            })?;
         self.position = end;
         Ok(slice)
     }
@@ -545,7 +384,12 @@ mod tests {
     use super::*;
 
     /// Builds a TZif file: `types` are (offset, is_dst, abbreviation).
-    fn tzif(version: u8, transitions: &[(i64, u8)], types: &[(i32, u8, &str)], footer: &str) -> Vec<u8> {
+    fn tzif(
+        version: u8,
+        transitions: &[(i64, u8)],
+        types: &[(i32, u8, &str)],
+        footer: &str,
+    ) -> Vec<u8> {
         let mut abbreviations = Vec::new();
         let mut type_records = Vec::new();
         for (offset, is_dst, name) in types {
@@ -585,11 +429,26 @@ mod tests {
 
     #[test]
     fn utc_epoch_prints_like_java() {
-        assert_eq!(format_java_date(0, &LocalZone::utc()), "Thu Jan 01 00:00:00 UTC 1970");
-        assert_eq!(format_java_date(1_795_302_480_000, &LocalZone::utc()), "Sat Nov 21 23:08:00 UTC 2026");
-        assert_eq!(format_java_date(-86_400_000, &LocalZone::utc()), "Wed Dec 31 00:00:00 UTC 1969");
-        assert_eq!(format_java_date(1_700_000_000_123, &LocalZone::utc()), "Tue Nov 14 22:13:20 UTC 2023");
-        assert_eq!(format_java_date(7_258_118_400_000, &LocalZone::utc()), "Wed Jan 01 00:00:00 UTC 2200");
+        assert_eq!(
+            format_java_date(0, &LocalZone::utc()),
+            "Thu Jan 01 00:00:00 UTC 1970"
+        );
+        assert_eq!(
+            format_java_date(1_795_302_480_000, &LocalZone::utc()),
+            "Sat Nov 21 23:08:00 UTC 2026"
+        );
+        assert_eq!(
+            format_java_date(-86_400_000, &LocalZone::utc()),
+            "Wed Dec 31 00:00:00 UTC 1969"
+        );
+        assert_eq!(
+            format_java_date(1_700_000_000_123, &LocalZone::utc()),
+            "Tue Nov 14 22:13:20 UTC 2023"
+        );
+        assert_eq!(
+            format_java_date(7_258_118_400_000, &LocalZone::utc()),
+            "Wed Jan 01 00:00:00 UTC 2200"
+        );
     }
 
     #[test]
@@ -606,8 +465,14 @@ mod tests {
     fn posix_rule_switches_central_european_time() {
         let zone = LocalZone::from_rule(PosixRule::parse("CET-1CEST,M3.5.0,M10.5.0/3").unwrap());
         assert_eq!(format_java_date(0, &zone), "Thu Jan 01 01:00:00 CET 1970");
-        assert_eq!(format_java_date(1_782_000_000_000, &zone), "Sun Jun 21 02:00:00 CEST 2026");
-        assert_eq!(format_java_date(1_795_302_480_000, &zone), "Sun Nov 22 00:08:00 CET 2026");
+        assert_eq!(
+            format_java_date(1_782_000_000_000, &zone),
+            "Sun Jun 21 02:00:00 CEST 2026"
+        );
+        assert_eq!(
+            format_java_date(1_795_302_480_000, &zone),
+            "Sun Nov 22 00:08:00 CET 2026"
+        );
         // 2026-03-29 01:00 UTC is the switch to summer time; one second before is still winter.
         let switch = days_from_civil(2026, 3, 29) * SECONDS_PER_DAY + 3600;
         assert_eq!(zone.zone_type_at(switch - 1).abbreviation, "CET");
@@ -616,38 +481,60 @@ mod tests {
 
     #[test]
     fn posix_rule_handles_southern_hemisphere_and_fixed_zones() {
-        let sydney = LocalZone::from_rule(PosixRule::parse("AEST-10AEDT,M10.1.0,M4.1.0/3").unwrap());
-        assert_eq!(format_java_date(1_795_302_480_000, &sydney), "Sun Nov 22 10:08:00 AEDT 2026");
-        assert_eq!(format_java_date(1_782_000_000_000, &sydney), "Sun Jun 21 10:00:00 AEST 2026");
+        let sydney =
+            LocalZone::from_rule(PosixRule::parse("AEST-10AEDT,M10.1.0,M4.1.0/3").unwrap());
+        assert_eq!(
+            format_java_date(1_795_302_480_000, &sydney),
+            "Sun Nov 22 10:08:00 AEDT 2026"
+        );
+        assert_eq!(
+            format_java_date(1_782_000_000_000, &sydney),
+            "Sun Jun 21 10:00:00 AEST 2026"
+        );
         let kolkata = LocalZone::from_rule(PosixRule::parse("IST-5:30").unwrap());
-        assert_eq!(format_java_date(0, &kolkata), "Thu Jan 01 05:30:00 IST 1970");
+        assert_eq!(
+            format_java_date(0, &kolkata),
+            "Thu Jan 01 05:30:00 IST 1970"
+        );
         let dubai = LocalZone::from_rule(PosixRule::parse("<+04>-4").unwrap());
         assert_eq!(format_java_date(0, &dubai), "Thu Jan 01 04:00:00 +04 1970");
         let new_york = LocalZone::from_rule(PosixRule::parse("EST5EDT").unwrap());
-        assert_eq!(format_java_date(1_782_000_000_000, &new_york), "Sat Jun 20 20:00:00 EDT 2026");
-    }
-
-    #[test]
-    fn bad_rules_are_rejected() {
-        for text in ["", "AB1", "CET", "CET-1CEST,M13.1.0,M10.5.0", "CET-1CEST,M3.5.0", "<>1"] {
-            assert!(PosixRule::parse(text).is_err(), "{text}");
-        }
+        assert_eq!(
+            format_java_date(1_782_000_000_000, &new_york),
+            "Sat Jun 20 20:00:00 EDT 2026"
+        );
     }
 
     #[test]
     fn tzif_transitions_then_footer_rule() {
         // A zone that was at +01:00 "OLD" until 1980, then follows CET/CEST.
         let start_1980 = days_from_civil(1980, 1, 1) * SECONDS_PER_DAY;
-        let bytes = tzif(2, &[(start_1980, 1)], &[(3600, 0, "OLD"), (3600, 0, "CET")], "CET-1CEST,M3.5.0,M10.5.0/3");
+        let bytes = tzif(
+            2,
+            &[(start_1980, 1)],
+            &[(3600, 0, "OLD"), (3600, 0, "CET")],
+            "CET-1CEST,M3.5.0,M10.5.0/3",
+        );
         let zone = LocalZone::parse_tzif(&bytes).unwrap();
         assert_eq!(zone.zone_type_at(0).abbreviation, "OLD");
-        assert_eq!(format_java_date(1_782_000_000_000, &zone), "Sun Jun 21 02:00:00 CEST 2026");
-        assert_eq!(format_java_date(1_795_302_480_000, &zone), "Sun Nov 22 00:08:00 CET 2026");
+        assert_eq!(
+            format_java_date(1_782_000_000_000, &zone),
+            "Sun Jun 21 02:00:00 CEST 2026"
+        );
+        assert_eq!(
+            format_java_date(1_795_302_480_000, &zone),
+            "Sun Nov 22 00:08:00 CET 2026"
+        );
     }
 
     #[test]
     fn tzif_version_one_uses_last_transition() {
-        let bytes = tzif(1, &[(-100, 1), (100, 0)], &[(0, 0, "UTC"), (-18_000, 0, "EST")], "");
+        let bytes = tzif(
+            1,
+            &[(-100, 1), (100, 0)],
+            &[(0, 0, "UTC"), (-18_000, 0, "EST")],
+            "",
+        );
         let zone = LocalZone::parse_tzif(&bytes).unwrap();
         assert_eq!(zone.zone_type_at(-1000).abbreviation, "UTC");
         assert_eq!(zone.zone_type_at(0).abbreviation, "EST");
@@ -657,9 +544,18 @@ mod tests {
     #[test]
     fn tzif_damage_is_an_error() {
         let bytes = tzif(2, &[(0, 0)], &[(0, 0, "UTC")], "UTC0");
-        assert!(matches!(LocalZone::parse_tzif(&bytes[..bytes.len() - 20]), Err(TimeZoneError::Truncated { .. })));
-        assert!(matches!(LocalZone::parse_tzif(b"TZxx"), Err(TimeZoneError::BadMagic)));
+        assert!(matches!(
+            LocalZone::parse_tzif(&bytes[..bytes.len() - 20]),
+            Err(TimeZoneError::Truncated { .. })
+        ));
+        assert!(matches!(
+            LocalZone::parse_tzif(b"TZxx"),
+            Err(TimeZoneError::BadMagic)
+        ));
         let bad_index = tzif(1, &[(0, 7)], &[(0, 0, "UTC")], "");
-        assert!(matches!(LocalZone::parse_tzif(&bad_index), Err(TimeZoneError::BadTypeIndex { index: 7, types: 1 })));
+        assert!(matches!(
+            LocalZone::parse_tzif(&bad_index),
+            Err(TimeZoneError::BadTypeIndex { index: 7, types: 1 })
+        ));
     }
 }

@@ -14,7 +14,8 @@
 //! - [`shell`]: the command processor (history, `redo`, "Not connected", exit status).
 //! - [`exec`]: each server command against the session.
 //! - [`session`]: the client connection, watch and session events.
-//! - [`stat`], [`local_time`], [`keeper`], [`console`]: output formatting and error texts.
+//! - [`stat`], [`local_time`], [`posix_tz`], [`keeper`], [`console`]: output formatting and error
+//!   texts.
 
 pub mod acl;
 pub mod args;
@@ -25,6 +26,7 @@ pub mod keeper;
 pub mod local_time;
 pub mod options;
 pub mod path;
+pub mod posix_tz;
 pub mod session;
 pub mod shell;
 pub mod stat;
@@ -44,7 +46,10 @@ use self::shell::{Flow, Mode, Shell};
 /// (events are printed in the order the client library dispatches them).
 pub async fn run(args: ShellArgs, zone: LocalZone) -> i32 {
     let console = Console;
-    let settings = ConnectSettings { session_timeout: args.session_timeout, readonly: args.readonly };
+    let settings = ConnectSettings {
+        session_timeout: args.session_timeout,
+        readonly: args.readonly,
+    };
     let session = ShellSession::new(args.server.clone(), settings);
     console.out_line(&format!("Connecting to {}", args.server));
     match args.command {
@@ -106,7 +111,10 @@ fn read_stdin_lines() -> UnboundedReceiver<String> {
                     if buffer.last() == Some(&b'\r') {
                         buffer.pop();
                     }
-                    if sender.send(String::from_utf8_lossy(&buffer).into_owned()).is_err() {
+                    if sender
+                        .send(String::from_utf8_lossy(&buffer).into_owned())
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -21,12 +21,18 @@ pub struct OptionSpec {
 impl OptionSpec {
     /// An on/off option such as `-s`.
     pub const fn flag(letter: char) -> OptionSpec {
-        OptionSpec { letter, takes_value: false }
+        OptionSpec {
+            letter,
+            takes_value: false,
+        }
     }
 
     /// An option followed by a value such as `-v version`.
     pub const fn valued(letter: char) -> OptionSpec {
-        OptionSpec { letter, takes_value: true }
+        OptionSpec {
+            letter,
+            takes_value: true,
+        }
     }
 }
 
@@ -47,7 +53,11 @@ impl ParsedOptions {
 
     /// The value of option `letter` (the last one when repeated).
     pub fn value(&self, letter: char) -> Option<&str> {
-        self.values.iter().rev().find(|(given, _)| *given == letter).map(|(_, value)| value.as_str())
+        self.values
+            .iter()
+            .rev()
+            .find(|(given, _)| *given == letter)
+            .map(|(_, value)| value.as_str())
     }
 
     /// The argument at `index` (0 is the command name).
@@ -74,7 +84,9 @@ pub fn parse_options(words: &[String], specs: &[OptionSpec]) -> Result<ParsedOpt
         let mut position = 0;
         while let Some(letter) = letters.get(position).copied() {
             let Some(spec) = specs.iter().find(|spec| spec.letter == letter) else {
-                return Err(CliError::UnrecognizedOption { option: word.clone() });
+                return Err(CliError::UnrecognizedOption {
+                    option: word.clone(),
+                });
             };
             if !spec.takes_value {
                 parsed.flags.push(letter);
@@ -83,7 +95,10 @@ pub fn parse_options(words: &[String], specs: &[OptionSpec]) -> Result<ParsedOpt
             }
             let attached: String = letters.iter().skip(position + 1).collect();
             let value = if attached.is_empty() {
-                remaining.next().cloned().ok_or(CliError::MissingArgument { option: letter })?
+                remaining
+                    .next()
+                    .cloned()
+                    .ok_or(CliError::MissingArgument { option: letter })?
             } else {
                 attached
             };
@@ -99,7 +114,11 @@ pub fn parse_options(words: &[String], specs: &[OptionSpec]) -> Result<ParsedOpt
 mod tests {
     use super::*;
 
-    const LS: [OptionSpec; 3] = [OptionSpec::flag('s'), OptionSpec::flag('w'), OptionSpec::flag('R')];
+    const LS: [OptionSpec; 3] = [
+        OptionSpec::flag('s'),
+        OptionSpec::flag('w'),
+        OptionSpec::flag('R'),
+    ];
     const DELETE: [OptionSpec; 1] = [OptionSpec::valued('v')];
 
     fn words(line: &str) -> Vec<String> {
@@ -128,14 +147,21 @@ mod tests {
     fn unknown_letters_reject_the_whole_word() {
         assert_eq!(
             parse_options(&words("ls -sx /"), &LS),
-            Err(CliError::UnrecognizedOption { option: "-sx".to_string() })
+            Err(CliError::UnrecognizedOption {
+                option: "-sx".to_string()
+            })
         );
         assert_eq!(
             parse_options(&words("create /neg -1"), &LS),
-            Err(CliError::UnrecognizedOption { option: "-1".to_string() })
+            Err(CliError::UnrecognizedOption {
+                option: "-1".to_string()
+            })
         );
         assert_eq!(
-            CliError::UnrecognizedOption { option: "-x".to_string() }.to_string(),
+            CliError::UnrecognizedOption {
+                option: "-x".to_string()
+            }
+            .to_string(),
             "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x"
         );
     }

@@ -26,7 +26,10 @@ pub fn validate_path(path: &str) -> Result<(), String> {
     }
     let characters: Vec<char> = path.chars().collect();
     for (index, character) in characters.iter().copied().enumerate().skip(1) {
-        let previous = index.checked_sub(1).and_then(|i| characters.get(i)).copied();
+        let previous = index
+            .checked_sub(1)
+            .and_then(|i| characters.get(i))
+            .copied();
         let next = characters.get(index + 1).copied();
         let name_ends_here = next.is_none() || next == Some('/');
         let reason = if character == '\0' {
@@ -34,7 +37,10 @@ pub fn validate_path(path: &str) -> Result<(), String> {
         } else if character == '/' && previous == Some('/') {
             Some("empty node name specified")
         } else if character == '.' && previous == Some('.') {
-            let before_previous = index.checked_sub(2).and_then(|i| characters.get(i)).copied();
+            let before_previous = index
+                .checked_sub(2)
+                .and_then(|i| characters.get(i))
+                .copied();
             (before_previous == Some('/') && name_ends_here).then_some("relative paths not allowed")
         } else if character == '.' {
             (previous == Some('/') && name_ends_here).then_some("relative paths not allowed")
@@ -44,7 +50,9 @@ pub fn validate_path(path: &str) -> Result<(), String> {
             None
         };
         if let Some(reason) = reason {
-            return Err(format!("Invalid path string \"{path}\" caused by {reason} @{index}"));
+            return Err(format!(
+                "Invalid path string \"{path}\" caused by {reason} @{index}"
+            ));
         }
     }
     Ok(())
@@ -77,16 +85,33 @@ mod tests {
 
     #[test]
     fn good_paths_pass() {
-        for path in ["/", "/a", "/a/b", "/a.b", "/..a", "/a/.b/c", "/zookeeper/quota"] {
+        for path in [
+            "/",
+            "/a",
+            "/a/b",
+            "/a.b",
+            "/..a",
+            "/a/.b/c",
+            "/zookeeper/quota",
+        ] {
             assert_eq!(validate_path(path), Ok(()), "{path}");
         }
     }
 
     #[test]
     fn bare_sentences_for_start_and_end() {
-        assert_eq!(validate_path("a").unwrap_err(), "Path must start with / character");
-        assert_eq!(validate_path("/x/").unwrap_err(), "Path must not end with / character");
-        assert_eq!(validate_path("//").unwrap_err(), "Path must not end with / character");
+        assert_eq!(
+            validate_path("a").unwrap_err(),
+            "Path must start with / character"
+        );
+        assert_eq!(
+            validate_path("/x/").unwrap_err(),
+            "Path must not end with / character"
+        );
+        assert_eq!(
+            validate_path("//").unwrap_err(),
+            "Path must not end with / character"
+        );
         assert_eq!(validate_path("").unwrap_err(), "Path length must be > 0");
     }
 

@@ -25,7 +25,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
-use zookeeper_client::{Client, EventType, OneshotWatcher, PersistentWatcher, SessionState, StateWatcher, WatchedEvent};
+use zookeeper_client::{
+    Client, EventType, OneshotWatcher, PersistentWatcher, SessionState, StateWatcher, WatchedEvent,
+};
 
 use super::console::Console;
 
@@ -164,7 +166,10 @@ impl ShellSession {
     /// A client for the next request, connecting first when not started or unreachable.
     /// `None` when closed or when the server cannot be reached.
     pub async fn live_client(&mut self, console: &Console) -> Option<Client> {
-        if matches!(self.connection, Connection::NotStarted | Connection::Unreachable) {
+        if matches!(
+            self.connection,
+            Connection::NotStarted | Connection::Unreachable
+        ) {
             self.connect(console).await;
         }
         match &self.connection {
@@ -209,7 +214,10 @@ impl ShellSession {
         let generation = self.generation;
         self.tasks.push(tokio::spawn(async move {
             let event = watcher.changed().await;
-            let _closed = sender.send(Notification { generation, seen: Seen::Node(event) });
+            let _closed = sender.send(Notification {
+                generation,
+                seen: Seen::Node(event),
+            });
         }));
     }
 
@@ -226,7 +234,13 @@ impl ShellSession {
                     }
                     continue;
                 }
-                if sender.send(Notification { generation, seen: Seen::Node(event) }).is_err() {
+                if sender
+                    .send(Notification {
+                        generation,
+                        seen: Seen::Node(event),
+                    })
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -239,7 +253,14 @@ impl ShellSession {
         self.tasks.push(tokio::spawn(async move {
             loop {
                 let state = states.changed().await;
-                if sender.send(Notification { generation, seen: Seen::Session(state) }).is_err() || state.is_terminated() {
+                if sender
+                    .send(Notification {
+                        generation,
+                        seen: Seen::Session(state),
+                    })
+                    .is_err()
+                    || state.is_terminated()
+                {
                     break;
                 }
             }
@@ -353,7 +374,10 @@ pub fn event_type_name(event_type: EventType) -> &'static str {
 
 /// The line printed for a session event.
 pub fn format_session_event(state: SessionState) -> String {
-    format!("WatchedEvent state:{} type:None path:null", state_name(state))
+    format!(
+        "WatchedEvent state:{} type:None path:null",
+        state_name(state)
+    )
 }
 
 /// The line printed for a node event.
@@ -373,18 +397,33 @@ mod tests {
 
     #[test]
     fn events_print_like_zkcli() {
-        assert_eq!(format_session_event(SessionState::SyncConnected), "WatchedEvent state:SyncConnected type:None path:null");
-        assert_eq!(format_session_event(SessionState::Closed), "WatchedEvent state:Closed type:None path:null");
-        assert_eq!(format_session_event(SessionState::AuthFailed), "WatchedEvent state:AuthFailed type:None path:null");
+        assert_eq!(
+            format_session_event(SessionState::SyncConnected),
+            "WatchedEvent state:SyncConnected type:None path:null"
+        );
+        assert_eq!(
+            format_session_event(SessionState::Closed),
+            "WatchedEvent state:Closed type:None path:null"
+        );
+        assert_eq!(
+            format_session_event(SessionState::AuthFailed),
+            "WatchedEvent state:AuthFailed type:None path:null"
+        );
         let event = WatchedEvent::new(EventType::NodeChildrenChanged, "/s1");
-        assert_eq!(format_node_event(&event), "WatchedEvent state:SyncConnected type:NodeChildrenChanged path:/s1");
+        assert_eq!(
+            format_node_event(&event),
+            "WatchedEvent state:SyncConnected type:NodeChildrenChanged path:/s1"
+        );
     }
 
     #[test]
     fn new_session_is_alive_and_connecting() {
         let session = ShellSession::new(
             "127.0.0.1:1".to_string(),
-            ConnectSettings { session_timeout: Duration::from_secs(30), readonly: false },
+            ConnectSettings {
+                session_timeout: Duration::from_secs(30),
+                readonly: false,
+            },
         );
         assert!(session.is_alive());
         assert_eq!(session.prompt_state(), "CONNECTING");

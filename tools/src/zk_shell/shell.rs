@@ -43,7 +43,14 @@ pub struct Shell {
 impl Shell {
     /// A shell over `session`, printing times in `zone`.
     pub fn new(session: ShellSession, zone: LocalZone, mode: Mode) -> Shell {
-        Shell { session, zone, console: Console, mode, history: Vec::new(), exit_code: 0 }
+        Shell {
+            session,
+            zone,
+            console: Console,
+            mode,
+            history: Vec::new(),
+            exit_code: 0,
+        }
     }
 
     /// The status of the last command.
@@ -58,7 +65,12 @@ impl Shell {
 
     /// The prompt shown before each line on a terminal: `[zk: host:port(CONNECTED) 0] `.
     pub fn prompt(&self) -> String {
-        format!("[zk: {}({}) {}] ", self.session.server(), self.session.prompt_state(), self.history.len())
+        format!(
+            "[zk: {}({}) {}] ",
+            self.session.server(),
+            self.session.prompt_state(),
+            self.history.len()
+        )
     }
 
     /// Runs one input line. Empty lines are ignored and not counted.
@@ -102,7 +114,9 @@ impl Shell {
                 self.console.err(&usage_block());
                 return Err(CliError::CommandNotFound { command });
             }
-            Line::Server(words) => return self.server_command(words).await.map(|()| Flow::Continue),
+            Line::Server(words) => {
+                return self.server_command(words).await.map(|()| Flow::Continue)
+            }
             Line::Shell(command) => command,
         };
         match shell_command {
@@ -132,10 +146,16 @@ impl Shell {
             }
             ShellCommand::Redo { index: None } => {}
             ShellCommand::PrintWatches { setting: None } => {
-                let state = if self.session.print_watches() { "on" } else { "off" };
+                let state = if self.session.print_watches() {
+                    "on"
+                } else {
+                    "off"
+                };
                 self.console.out_line(&format!("printwatches is {state}"));
             }
-            ShellCommand::PrintWatches { setting: Some(setting) } => {
+            ShellCommand::PrintWatches {
+                setting: Some(setting),
+            } => {
                 self.session.set_print_watches(setting == "on");
             }
         }
@@ -153,10 +173,14 @@ impl Shell {
             .ok()
             .filter(|index| *index < current)
             .and_then(|index| self.history.get(index).cloned())
-            .ok_or_else(|| CliError::MalformedCommand { reason: "Command index out of range".to_string() })?;
+            .ok_or_else(|| CliError::MalformedCommand {
+                reason: "Command index out of range".to_string(),
+            })?;
         let words = split_line(&line);
         if words.first().map(String::as_str) == Some("redo") {
-            return Err(CliError::MalformedCommand { reason: "No redoing redos".to_string() });
+            return Err(CliError::MalformedCommand {
+                reason: "No redoing redos".to_string(),
+            });
         }
         if let Some(entry) = self.history.get_mut(current) {
             *entry = line;
@@ -183,14 +207,20 @@ pub fn parse_history_index(text: &str) -> Result<i64, CliError> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let parsed = if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")).or_else(|| digits.strip_prefix('#')) {
+    let parsed = if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+        .or_else(|| digits.strip_prefix('#'))
+    {
         i64::from_str_radix(hex, 16)
     } else if digits.len() > 1 && digits.starts_with('0') {
         i64::from_str_radix(digits.get(1..).unwrap_or_default(), 8)
     } else {
         digits.parse::<i64>()
     };
-    let value = parsed.map_err(|_| CliError::MalformedCommand { reason: format!("For input string: \"{text}\"") })?;
+    let value = parsed.map_err(|_| CliError::MalformedCommand {
+        reason: format!("For input string: \"{text}\""),
+    })?;
     Ok(if negative { -value } else { value })
 }
 
@@ -206,6 +236,9 @@ mod tests {
         assert_eq!(parse_history_index("#f").unwrap(), 15);
         assert_eq!(parse_history_index("010").unwrap(), 8);
         assert_eq!(parse_history_index("-1").unwrap(), -1);
-        assert_eq!(parse_history_index("x").unwrap_err().to_string(), "For input string: \"x\"");
+        assert_eq!(
+            parse_history_index("x").unwrap_err().to_string(),
+            "For input string: \"x\""
+        );
     }
 }

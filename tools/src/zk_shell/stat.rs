@@ -82,7 +82,11 @@ mod tests {
         assert!(text.contains("cversion = -2\n"));
         assert!(text.contains("aclVersion = -1\n"));
         assert!(text.contains("ephemeralOwner = 0x8000000000000000\n"));
-        let session_owned = Stat { ephemeral_owner: 0x1000_0a3f_5c2e_0001, ..stat };
-        assert!(format_stat(&session_owned, &LocalZone::utc()).contains("ephemeralOwner = 0x10000a3f5c2e0001\n"));
+        let session_owned = Stat {
+            ephemeral_owner: 0x1000_0a3f_5c2e_0001,
+            ..stat
+        };
+        assert!(format_stat(&session_owned, &LocalZone::utc())
+            .contains("ephemeralOwner = 0x10000a3f5c2e0001\n"));
     }
 }

@@ -25,7 +25,11 @@ pub fn split_line(line: &str) -> Vec<String> {
     while start < characters.len() {
         match match_at(&characters, start) {
             Some(found) => {
-                words.push(strip_matching_quotes(characters.get(found.word_start..found.word_end).unwrap_or_default()));
+                words.push(strip_matching_quotes(
+                    characters
+                        .get(found.word_start..found.word_end)
+                        .unwrap_or_default(),
+                ));
                 start = found.end;
             }
             None => start += 1,
@@ -44,12 +48,24 @@ struct Match {
 /// Tries to match at exactly `start`: leading blanks (as many as possible, giving back one at a
 /// time when no word can follow them), a word, then trailing blanks.
 fn match_at(characters: &[char], start: usize) -> Option<Match> {
-    let blanks = characters.iter().skip(start).take_while(|c| is_blank(**c)).count();
+    let blanks = characters
+        .iter()
+        .skip(start)
+        .take_while(|c| is_blank(**c))
+        .count();
     for leading in (0..=blanks).rev() {
         let word_start = start + leading;
         if let Some(word_end) = word_at(characters, word_start) {
-            let trailing = characters.iter().skip(word_end).take_while(|c| is_blank(**c)).count();
-            return Some(Match { word_start, word_end, end: word_end + trailing });
+            let trailing = characters
+                .iter()
+                .skip(word_end)
+                .take_while(|c| is_blank(**c))
+                .count();
+            return Some(Match {
+                word_start,
+                word_end,
+                end: word_end + trailing,
+            });
         }
     }
     None
@@ -59,10 +75,17 @@ fn match_at(characters: &[char], start: usize) -> Option<Match> {
 fn word_at(characters: &[char], position: usize) -> Option<usize> {
     let first = *characters.get(position)?;
     if first != '"' && first != '\'' {
-        let rest = characters.iter().skip(position + 1).take_while(|c| !is_blank(**c)).count();
+        let rest = characters
+            .iter()
+            .skip(position + 1)
+            .take_while(|c| !is_blank(**c))
+            .count();
         return Some(position + 1 + rest);
     }
-    let closing = characters.iter().skip(position + 1).position(|c| *c == first)?;
+    let closing = characters
+        .iter()
+        .skip(position + 1)
+        .position(|c| *c == first)?;
     Some(position + 1 + closing + 1)
 }
 
@@ -94,7 +117,10 @@ mod tests {
 
     #[test]
     fn quoted_spans_keep_blanks_and_lose_quotes() {
-        assert_eq!(words("create /q \"hello world\""), ["create", "/q", "hello world"]);
+        assert_eq!(
+            words("create /q \"hello world\""),
+            ["create", "/q", "hello world"]
+        );
         assert_eq!(words("set /q 'a b'"), ["set", "/q", "a b"]);
         assert_eq!(words("set /q \"\""), ["set", "/q", ""]);
     }
@@ -102,7 +128,10 @@ mod tests {
     #[test]
     fn quotes_inside_words_are_kept() {
         assert_eq!(words("create /q2 \"a\"b"), ["create", "/q2", "a", "b"]);
-        assert_eq!(words("create /q3 a\"b c\""), ["create", "/q3", "a\"b", "c\""]);
+        assert_eq!(
+            words("create /q3 a\"b c\""),
+            ["create", "/q3", "a\"b", "c\""]
+        );
     }
 
     #[test]
