@@ -1,6 +1,7 @@
 //! One client connection: the first four bytes decide between a four-letter word (answered and
 //! closed) and a session handshake; after the handshake every frame is decoded and handed to the
-//! processor, and a writer task sends back what the processor releases, in order.
+//! processor (inline, on the event-loop thread), and a writer task sends back what the processor
+//! releases, in order.
 //!
 //! Bad input drops only this connection: a length prefix below zero or above `jute.maxbuffer`,
 //! a frame too short for a request header, or an undecodable handshake closes it; an unknown op
@@ -8,7 +9,9 @@
 //! At most `globalOutstandingLimit` requests of a connection are in flight: past that the reader
 //! stops reading until replies go out.
 
+use std::cell::RefCell;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,15 +24,23 @@ use tokio::sync::{Notify, Semaphore};
 use crate::admin;
 use crate::config::CoordinatorConfig;
 use crate::ids::ConnId;
-use crate::processor::{Input, Outbound};
+use crate::processor::{Input, Outbound, Processor};
 use crate::protocol::jute::{Decode, Reader};
 use crate::protocol::records::ConnectRequest;
 use crate::protocol::request::Request;
 
 /// What every connection shares.
 pub struct Shared {
-    pub processor: std::sync::mpsc::Sender<Input>,
+    pub processor: Rc<RefCell<Processor>>,
     pub config: Arc<CoordinatorConfig>,
+}
+
+impl Shared {
+    /// Hands an input to the processor. Everything runs on the event-loop thread and no borrow
+    /// is held across an await, so the borrow cannot clash.
+    pub fn submit(&self, input: Input) {
+        self.processor.borrow_mut().handle(input);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +76,7 @@ async fn read_body(
 }
 
 /// Serves one accepted socket until it closes.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Arc<Shared>) {
+pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Rc<Shared>) {
     let _ = stream.set_nodelay(true);
     let (reader, writer) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
@@ -100,24 +111,18 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Ar
         shared.config.global_outstanding_limit.max(1),
     ));
     let closed = Arc::new(Notify::new());
-    tokio::spawn(write_loop(
+    tokio::task::spawn_local(write_loop(
         outbound,
         writer,
         permits.clone(),
         closed.clone(),
     ));
-    if shared
-        .processor
-        .send(Input::Connect {
-            conn,
-            peer,
-            request,
-            sender,
-        })
-        .is_err()
-    {
-        return;
-    }
+    shared.submit(Input::Connect {
+        conn,
+        peer,
+        request,
+        sender,
+    });
     loop {
         let frame = tokio::select! {
             frame = read_frame(&mut reader, max) => frame,
@@ -145,21 +150,15 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, conn: ConnId, shared: Ar
             Ok(permit) => permit.forget(),
             Err(_) => break,
         }
-        if shared
-            .processor
-            .send(Input::Request {
-                conn,
-                xid,
-                op,
-                request,
-                received,
-            })
-            .is_err()
-        {
-            break;
-        }
+        shared.submit(Input::Request {
+            conn,
+            xid,
+            op,
+            request,
+            received,
+        });
     }
-    let _ = shared.processor.send(Input::Closed { conn });
+    shared.submit(Input::Closed { conn });
 }
 
 async fn write_loop(
@@ -209,17 +208,11 @@ async fn four_letter_word(
         "imok".to_owned()
     } else {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        if shared
-            .processor
-            .send(Input::Admin {
-                word: word.to_owned(),
-                peer,
-                reply,
-            })
-            .is_err()
-        {
-            return;
-        }
+        shared.submit(Input::Admin {
+            word: word.to_owned(),
+            peer,
+            reply,
+        });
         answer.await.unwrap_or_default()
     };
     let _ = writer.write_all(text.as_bytes()).await;

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -69,6 +71,10 @@ pub fn recover(dirs: &DataDirs) -> Result<(State, usize), CoordinatorError> {
 }
 
 /// Runs the coordinator until a termination signal.
+///
+/// Threads: the event loop (accepting, every connection, and the processor called inline), the
+/// log writer (group commit) and the snapshot writer. Keeping the state and the sockets on one
+/// thread means a request costs no thread hand-off; only fsyncs and snapshots leave it.
 pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
     let started = Instant::now();
     let config = Arc::new(config);
@@ -82,7 +88,8 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
         },
     )?;
 
-    let (inputs, input_queue) = std::sync::mpsc::channel::<Input>();
+    // The storage threads report back (durable zxids, finished snapshots) through this channel.
+    let (storage_events, mut storage_queue) = tokio::sync::mpsc::unbounded_channel::<Input>();
     let (log_commands, log_queue) = std::sync::mpsc::channel();
     let (snapshot_jobs, snapshot_queue) = std::sync::mpsc::channel::<SnapshotJob>();
     if replayed > 0 {
@@ -98,12 +105,11 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
             .spawn(body)
             .map_err(|source| CoordinatorError::Thread { what: name, source })
     };
-    let processor_inputs = inputs.clone();
+    let log_events = storage_events.clone();
     spawn(
         "txn-log",
-        Box::new(move || storage::run_log_writer(log, log_queue, processor_inputs)),
+        Box::new(move || storage::run_log_writer(log, log_queue, log_events)),
     )?;
-    let snapshot_inputs = inputs.clone();
     let snapshot_dirs = dirs.clone();
     let purge_interval = config.autopurge_purge_interval;
     let retain = config.autopurge_snap_retain_count;
@@ -113,50 +119,65 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
             storage::run_snapshot_writer(
                 snapshot_dirs,
                 snapshot_queue,
-                snapshot_inputs,
+                storage_events,
                 purge_interval,
                 retain,
             )
         }),
     )?;
-    let processor = Processor::new(config.clone(), state, log_commands, snapshot_jobs);
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-    spawn(
-        "processor",
-        Box::new(move || {
-            processor.run(input_queue);
-            let _ = done_tx.send(());
-        }),
-    )?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .thread_name("network")
         .build()
         .map_err(CoordinatorError::Runtime)?;
-    runtime.block_on(async move {
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, async move {
+        let processor = Rc::new(RefCell::new(Processor::new(
+            config.clone(),
+            state,
+            log_commands,
+            snapshot_jobs,
+        )));
         let address = SocketAddr::new(
             config
                 .client_port_address
                 .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             config.client_port,
         );
-        let listener =
-            bind(address).map_err(|source| CoordinatorError::Bind { address, source })?;
+        let listener = bind(address).map_err(|source| CoordinatorError::Bind { address, source })?;
         tracing::info!(
             "binding to port {address}; serving as a standalone coordinator (ready in {:?})",
             started.elapsed()
         );
-        let shared = Arc::new(Shared {
-            processor: inputs.clone(),
+        let storage_processor = processor.clone();
+        tokio::task::spawn_local(async move {
+            while let Some(input) = storage_queue.recv().await {
+                storage_processor.borrow_mut().handle(input);
+            }
+        });
+        let timer_processor = processor.clone();
+        let timer = tokio::task::spawn_local(async move {
+            loop {
+                let due = timer_processor.borrow().next_wakeup();
+                tokio::time::sleep_until(due.into()).await;
+                timer_processor.borrow_mut().tick(Instant::now());
+            }
+        });
+        let shared = Rc::new(Shared {
+            processor: processor.clone(),
             config: config.clone(),
         });
-        let accept = tokio::spawn(accept_loop(listener, shared));
+        let accept = tokio::task::spawn_local(accept_loop(listener, shared));
         wait_for_signal().await;
         tracing::info!("Shutting down");
         accept.abort();
-        let _ = inputs.send(Input::Shutdown);
-        let _ = done_rx.await;
+        timer.abort();
+        processor.borrow_mut().handle(Input::Shutdown);
+        // The log writer commits what is queued and reports it; then every reply is out.
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        while !processor.borrow().is_drained() && Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
         tracing::info!("Shutdown complete");
         Ok(())
     })
@@ -232,7 +253,7 @@ impl Drop for Slot {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+async fn accept_loop(listener: TcpListener, shared: Rc<Shared>) {
     let next_conn = AtomicU64::new(1);
     let limits = Arc::new(ConnectionLimits {
         per_address: Mutex::new(HashMap::new()),
@@ -259,7 +280,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         let conn = ConnId(next_conn.fetch_add(1, Ordering::Relaxed));
         let shared = shared.clone();
-        tokio::spawn(async move {
+        tokio::task::spawn_local(async move {
             connection::serve(stream, peer, conn, shared).await;
             drop(slot);
         });

@@ -1,7 +1,6 @@
-//! The processor: the single owner of all coordinator state, on a thread of its own.
-//!
-//! Every connection sends its decoded requests here over one channel, so requests are handled
-//! in arrival order and each session's in the order it sent them. A write is validated and
+//! The processor: the single owner of all coordinator state. It lives on the server's event-loop
+//! thread and connection tasks call it inline (no thread hand-off per request), so requests are
+//! handled in arrival order and each session's in the order it sent them. A write is validated and
 //! applied at once ([`write`]), its transaction handed to the log writer ([`storage`]), and its
 //! reply and watch events queued behind the transaction's zxid. A read is served at once
 //! ([`read`]); its reply is queued behind the newest zxid it may reflect. Queued output is
@@ -17,7 +16,7 @@ pub mod write;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -180,40 +179,33 @@ impl Processor {
         }
     }
 
-    /// Runs until Shutdown (after everything logged is durable) or until every sender is gone.
-    pub fn run(mut self, inputs: Receiver<Input>) {
-        loop {
-            let wait = self
-                .next_tick
-                .min(self.next_reap)
-                .saturating_duration_since(Instant::now());
-            match inputs.recv_timeout(wait) {
-                Ok(input) => {
-                    self.handle(input);
-                    // Take whatever else is queued so its log entries share one fsync.
-                    for _ in 0..4096 {
-                        match inputs.try_recv() {
-                            Ok(input) => self.handle(input),
-                            Err(_) => break,
-                        }
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-            self.housekeeping(Instant::now());
-            self.flush_log();
-            self.maybe_snapshot();
-            if self.shutting_down
-                && self.durable_zxid >= self.state.last_zxid
-                && self.pending.is_empty()
-            {
-                break;
-            }
-        }
+    /// When [`Processor::tick`] should run next.
+    pub fn next_wakeup(&self) -> Instant {
+        self.next_tick.min(self.next_reap)
     }
 
-    fn handle(&mut self, input: Input) {
+    /// Session expiry and reaping when due; call at [`Processor::next_wakeup`].
+    pub fn tick(&mut self, now: Instant) {
+        self.housekeeping(now);
+        self.flush_log();
+        self.maybe_snapshot();
+    }
+
+    /// After Shutdown: true once everything logged is durable and every reply released.
+    pub fn is_drained(&self) -> bool {
+        self.shutting_down && self.durable_zxid >= self.state.last_zxid && self.pending.is_empty()
+    }
+
+    /// Handles one input. Transactions it logged are handed to the log writer before it
+    /// returns (the writer commits whatever has queued up since its last fsync, so concurrent
+    /// writers share fsyncs).
+    pub fn handle(&mut self, input: Input) {
+        self.dispatch(input);
+        self.flush_log();
+        self.maybe_snapshot();
+    }
+
+    fn dispatch(&mut self, input: Input) {
         match input {
             Input::Connect {
                 conn,

@@ -7,11 +7,13 @@
 //! releases the replies waiting on it. A failed write or fsync is not retried: the process exits,
 //! because the log no longer matches what clients may have been told.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::persistence::{DataDirs, TxnLog};
+
+use tokio::sync::mpsc::UnboundedSender;
 
 use super::Input;
 
@@ -25,7 +27,7 @@ pub enum LogCommand {
 }
 
 /// Runs the log writer until Shutdown or until the processor goes away.
-pub fn run_log_writer(mut log: TxnLog, commands: Receiver<LogCommand>, processor: Sender<Input>) {
+pub fn run_log_writer(mut log: TxnLog, commands: Receiver<LogCommand>, processor: UnboundedSender<Input>) {
     let mut stop = false;
     while !stop {
         let Ok(first) = commands.recv() else { break };
@@ -81,7 +83,7 @@ pub struct SnapshotJob {
 pub fn run_snapshot_writer(
     dirs: Arc<DataDirs>,
     jobs: Receiver<SnapshotJob>,
-    processor: Sender<Input>,
+    processor: UnboundedSender<Input>,
     purge_interval: Option<Duration>,
     retain: usize,
 ) {
