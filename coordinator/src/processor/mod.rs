@@ -361,7 +361,14 @@ impl Processor {
         }
         // The log rolls at the snapshot's zxid, so the next file starts right after it.
         let _ = self.log.send(LogCommand::Roll);
+        let started = Instant::now();
         let payload = self.state.encode_snapshot();
+        tracing::info!(
+            "Serialized a snapshot of {} nodes at zxid 0x{:x} in {:?}",
+            self.state.tree.node_count(),
+            self.state.last_zxid,
+            started.elapsed()
+        );
         self.snapshot_in_progress = true;
         self.txns_since_snapshot = 0;
         self.snapshot_threshold = snapshot_threshold(self.config.snap_count);

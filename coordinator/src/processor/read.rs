@@ -5,8 +5,7 @@
 use crate::ids::{ConnId, SessionId};
 use crate::protocol::codes::{perms, ErrorCode, EventType};
 use crate::protocol::records::{
-    ClientInfo, CountResponse, ErrorResponse, GetAclResponse, GetChildren2Response,
-    GetChildrenResponse, GetDataResponse, GetEphemeralsResponse, PathResponse, SetWatches,
+    ClientInfo, CountResponse, ErrorResponse, GetAclResponse, GetDataResponse, GetEphemeralsResponse, PathResponse, SetWatches,
     StatResponse, WatchesRequest, WhoAmIResponse,
 };
 use crate::protocol::request::{ReadOp, Request};
@@ -16,6 +15,7 @@ use crate::tree::watch::{RemoveKind, WatchKind, WatchManager};
 use crate::tree::{DataTree, Node};
 
 use super::reply::Body;
+use crate::protocol::jute::{Encode, Writer};
 
 pub struct ReadContext<'a> {
     pub conn: ConnId,
@@ -27,6 +27,21 @@ fn readable<'t>(tree: &'t DataTree, auth: &AuthIds, path: &str) -> Result<&'t No
     let node = tree.node(path).ok_or(ErrorCode::NoNode)?;
     acl::check(&node.acl, auth, perms::READ)?;
     Ok(node)
+}
+
+/// GetChildrenResponse (or GetChildren2Response with the Stat), written straight from the
+/// node's child set: big child lists are the common case worth not copying twice.
+fn encode_children(node: &Node, with_stat: bool) -> Vec<u8> {
+    let names: usize = node.children.iter().map(|name| name.len() + 4).sum();
+    let mut out = Writer::with_capacity(names + 4 + 68);
+    out.write_i32(i32::try_from(node.children.len()).unwrap_or(i32::MAX));
+    for name in &node.children {
+        out.write_string(name);
+    }
+    if with_stat {
+        node.stat().encode(&mut out);
+    }
+    out.into_inner()
 }
 
 fn children_of(node: &Node) -> Vec<String> {
@@ -63,18 +78,13 @@ pub fn execute(
             if request.watch {
                 watches.add(ctx.conn, &request.path, WatchKind::Child);
             }
-            Body::Children(GetChildrenResponse {
-                children: children_of(node),
-            })
+            Body::Encoded(encode_children(node, false))
         }),
         Request::GetChildren2(request) => readable(tree, ctx.auth, &request.path).map(|node| {
             if request.watch {
                 watches.add(ctx.conn, &request.path, WatchKind::Child);
             }
-            Body::Children2(GetChildren2Response {
-                children: children_of(node),
-                stat: node.stat(),
-            })
+            Body::Encoded(encode_children(node, true))
         }),
         Request::GetAcl(request) => {
             tree.node(&request.path)

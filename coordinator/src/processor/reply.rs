@@ -4,7 +4,7 @@
 use crate::protocol::jute::{Encode, Writer};
 use crate::protocol::records::{
     CountResponse, Create2Response, CreateResponse, ErrorResponse, GetAclResponse,
-    GetChildren2Response, GetChildrenResponse, GetDataResponse, GetEphemeralsResponse,
+    GetDataResponse, GetEphemeralsResponse,
     PathResponse, StatResponse, WhoAmIResponse,
 };
 use crate::protocol::response::{MultiReadResponse, MultiResponse};
@@ -12,13 +12,13 @@ use crate::protocol::response::{MultiReadResponse, MultiResponse};
 #[derive(Debug)]
 pub enum Body {
     Empty,
+    /// A body already encoded (built in place to avoid copying into records first).
+    Encoded(Vec<u8>),
     Create(CreateResponse),
     Create2(Create2Response),
     Stat(StatResponse),
     GetData(GetDataResponse),
     GetAcl(GetAclResponse),
-    Children(GetChildrenResponse),
-    Children2(GetChildren2Response),
     Path(PathResponse),
     Count(CountResponse),
     Ephemerals(GetEphemeralsResponse),
@@ -32,13 +32,12 @@ impl Encode for Body {
     fn encode(&self, w: &mut Writer) {
         match self {
             Body::Empty => {}
+            Body::Encoded(bytes) => w.write_raw(bytes),
             Body::Create(body) => body.encode(w),
             Body::Create2(body) => body.encode(w),
             Body::Stat(body) => body.encode(w),
             Body::GetData(body) => body.encode(w),
             Body::GetAcl(body) => body.encode(w),
-            Body::Children(body) => body.encode(w),
-            Body::Children2(body) => body.encode(w),
             Body::Path(body) => body.encode(w),
             Body::Count(body) => body.encode(w),
             Body::Ephemerals(body) => body.encode(w),

@@ -108,7 +108,9 @@ impl State {
     }
 
     pub fn encode_snapshot(&self) -> Vec<u8> {
-        let mut out = Writer::new();
+        // Sized up front: data and paths, plus about 100 bytes of fields and ACL per node.
+        let estimate = self.tree.approximate_data_size() as usize + self.tree.node_count() * 100;
+        let mut out = Writer::with_capacity(estimate);
         out.write_i64(self.last_zxid);
         self.sessions.encode(&mut out);
         self.tree.encode(&mut out);

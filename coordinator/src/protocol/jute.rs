@@ -173,6 +173,11 @@ impl Writer {
 
     /// A writer whose first 4 bytes are reserved for the frame length, filled by
     /// [`Writer::finish_frame`].
+    /// An empty writer with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { buf: Vec::with_capacity(capacity), framed: false }
+    }
+
     pub fn with_frame() -> Self {
         Self {
             buf: vec![0; 4],

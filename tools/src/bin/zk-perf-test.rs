@@ -6,9 +6,14 @@ use tools::zk_perf::options::PerfArgs;
 
 fn main() -> anyhow::Result<()> {
     let args = PerfArgs::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = if args.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()?
+    };
     let outcome = args
         .validate(rand::random::<u32>())
         .map(|options| runtime.block_on(tools::zk_perf::run(&options)));

@@ -2,7 +2,7 @@
 //!
 //! `zk-perf-test --connect host:port --sessions 32 --ops N|--duration 10s --payload-bytes 100
 //! --workload create|setData|getData|exists|getChildren|delete|mixed|session-churn|watch[,…]|all
-//! [--root /perf-<random>] [--pipeline K] [--json]`
+//! [--root /perf-<random>] [--pipeline K] [--client raw|zookeeper-client] [--json]`
 //!
 //! N concurrent sessions, each with its own client and connection, run a workload with one
 //! request outstanding per session (or `--pipeline K`). Each workload reports operations,
@@ -12,11 +12,13 @@
 //! - [`options`]: the command line and its checks.
 //! - [`runner`]: preparation, the timed phase, cleanup.
 //! - [`session`]: what one session does (request streams, pipelining, watch and churn loops).
+//! - [`raw`]: the lean jute client used for the request streams by default (`--client raw`).
 //! - [`histogram`]: the latency histogram.
 //! - [`report`]: results as a table or JSON.
 
 pub mod histogram;
 pub mod options;
+pub mod raw;
 pub mod report;
 pub mod runner;
 pub mod session;

@@ -141,6 +141,21 @@ pub struct PerfArgs {
     /// Print the reports as a JSON array instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Client runtime threads (1 = a single-threaded runtime).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Which client sends the request-stream workloads (create, setData, getData, exists,
+    /// getChildren, delete, mixed): `raw` speaks jute directly and costs the least CPU;
+    /// `zookeeper-client` uses the crate. session-churn and watch always use the crate.
+    #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
+    pub client: ClientKind,
+}
+
+/// The client behind the request-stream workloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientKind {
+    Raw,
+    ZookeeperClient,
 }
 
 /// Validated options.
@@ -155,6 +170,7 @@ pub struct PerfOptions {
     pub pipeline: usize,
     pub session_timeout: Duration,
     pub json: bool,
+    pub client: ClientKind,
 }
 
 /// Time per workload when neither `--ops` nor `--duration` is given.
@@ -210,6 +226,7 @@ impl PerfArgs {
             pipeline: self.pipeline,
             session_timeout: self.session_timeout,
             json: self.json,
+            client: self.client,
         })
     }
 }

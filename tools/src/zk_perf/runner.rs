@@ -24,10 +24,11 @@ use tokio::task::JoinSet;
 use zookeeper_client::{Acls, Client, CreateMode, Error as ClientError};
 
 use super::histogram::LatencyHistogram;
-use super::options::{share_of, Limit, PerfOptions, Workload};
+use super::options::{share_of, ClientKind, Limit, PerfOptions, Workload};
+use super::raw::drive_raw;
 use super::report::WorkloadReport;
 use super::session::{
-    churn, drive, watch_pair, Budget, Operations, Progress, SessionOutcome, SessionPaths,
+    churn, drive, watch_pair, Budget, OpStream, Operations, Progress, SessionOutcome, SessionPaths,
 };
 use crate::error::PerfError;
 use crate::zk_tree::{delete_subtree, DeleteOutcome};
@@ -296,6 +297,18 @@ async fn timed_phase(
                 let payload = Arc::clone(payload);
                 let progress = Arc::clone(&progress);
                 let pipeline = options.pipeline;
+                if options.client == ClientKind::Raw {
+                    running.spawn(drive_raw(
+                        options.connect.clone(),
+                        options.session_timeout,
+                        OpStream::new(workload, paths),
+                        payload,
+                        budget,
+                        pipeline,
+                        progress,
+                    ));
+                    continue;
+                }
                 running.spawn(async move {
                     let mut operations = Operations::new(&client, workload, payload, paths);
                     drive(|| operations.next_operation(), budget, pipeline, &progress).await

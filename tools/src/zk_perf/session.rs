@@ -43,7 +43,7 @@ pub enum Budget {
 }
 
 impl Budget {
-    fn allows(self, issued: u64) -> bool {
+    pub(super) fn allows(self, issued: u64) -> bool {
         match self {
             Budget::Ops(total) => issued < total,
             Budget::Until(deadline) => Instant::now() < deadline,
@@ -60,13 +60,13 @@ pub struct SessionOutcome {
 }
 
 impl SessionOutcome {
-    fn success(&mut self, elapsed: Duration, progress: &Progress) {
+    pub(super) fn success(&mut self, elapsed: Duration, progress: &Progress) {
         self.histogram
             .record(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
         progress.ops.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn failure(&mut self, progress: &Progress) {
+    pub(super) fn failure(&mut self, progress: &Progress) {
         self.errors += 1;
         progress.errors.fetch_add(1, Ordering::Relaxed);
     }
@@ -170,11 +170,21 @@ const MIXED_CYCLE: [MixedStep; 20] = {
     ]
 };
 
-/// The request stream of one session for one workload.
-pub struct Operations<'a> {
-    client: &'a Client,
+/// One request of a workload: the operation and the path it targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Create(String),
+    SetData(String),
+    GetData(String),
+    Exists(String),
+    GetChildren(String),
+    /// `None` when no prepared node is left (reported as an error).
+    Delete(Option<String>),
+}
+
+/// The request stream of one session for one workload, independent of the client sending it.
+pub struct OpStream {
     workload: Workload,
-    payload: Arc<Vec<u8>>,
     /// The session's own znode (setData, getData, exists, mixed).
     own_node: String,
     /// The znode with 100 children (getChildren, mixed).
@@ -196,17 +206,10 @@ pub struct SessionPaths {
     pub to_delete: Vec<String>,
 }
 
-impl<'a> Operations<'a> {
-    pub fn new(
-        client: &'a Client,
-        workload: Workload,
-        payload: Arc<Vec<u8>>,
-        paths: SessionPaths,
-    ) -> Operations<'a> {
-        Operations {
-            client,
+impl OpStream {
+    pub fn new(workload: Workload, paths: SessionPaths) -> OpStream {
+        OpStream {
             workload,
-            payload,
             own_node: paths.own_node,
             children_parent: paths.children_parent,
             create_parent: paths.create_parent,
@@ -216,15 +219,15 @@ impl<'a> Operations<'a> {
         }
     }
 
-    /// The next request (not yet written; [`drive`] writes it).
-    pub fn next_operation(&mut self) -> OpFuture<'a> {
+    /// The next request.
+    pub fn next_op(&mut self) -> Op {
         match self.workload {
             Workload::Create => self.create(),
-            Workload::SetData => self.set_data(),
-            Workload::GetData => self.get_data(),
-            Workload::Exists => self.exists(),
-            Workload::GetChildren => self.get_children(),
-            Workload::Delete => self.delete(),
+            Workload::SetData => Op::SetData(self.own_node.clone()),
+            Workload::GetData => Op::GetData(self.own_node.clone()),
+            Workload::Exists => Op::Exists(self.own_node.clone()),
+            Workload::GetChildren => Op::GetChildren(self.children_parent.clone()),
+            Workload::Delete => Op::Delete(self.to_delete.pop_front()),
             Workload::Mixed => {
                 let step = MIXED_CYCLE
                     .get(self.step % MIXED_CYCLE.len())
@@ -232,79 +235,82 @@ impl<'a> Operations<'a> {
                     .unwrap_or(MixedStep::GetData);
                 self.step += 1;
                 match step {
-                    MixedStep::GetData => self.get_data(),
-                    MixedStep::Exists => self.exists(),
-                    MixedStep::GetChildren => self.get_children(),
-                    MixedStep::SetData => self.set_data(),
+                    MixedStep::GetData => Op::GetData(self.own_node.clone()),
+                    MixedStep::Exists => Op::Exists(self.own_node.clone()),
+                    MixedStep::GetChildren => Op::GetChildren(self.children_parent.clone()),
+                    MixedStep::SetData => Op::SetData(self.own_node.clone()),
                     MixedStep::Create => {
-                        let future = self.create();
-                        if let Some(path) = self.last_created() {
-                            self.to_delete.push_back(path);
+                        let op = self.create();
+                        if let Op::Create(path) = &op {
+                            self.to_delete.push_back(path.clone());
                         }
-                        future
+                        op
                     }
-                    MixedStep::Delete if !self.to_delete.is_empty() => self.delete(),
-                    MixedStep::Delete => self.get_data(),
+                    MixedStep::Delete if !self.to_delete.is_empty() => {
+                        Op::Delete(self.to_delete.pop_front())
+                    }
+                    MixedStep::Delete => Op::GetData(self.own_node.clone()),
                 }
             }
             // These two are driven by `churn` and `watch_pair`, not by request streams.
-            Workload::SessionChurn | Workload::Watch => self.exists(),
+            Workload::SessionChurn | Workload::Watch => Op::Exists(self.own_node.clone()),
         }
     }
 
-    fn last_created(&self) -> Option<String> {
-        self.created
-            .checked_sub(1)
-            .map(|number| format!("{}/n{number}", self.create_parent))
-    }
-
-    fn create(&mut self) -> OpFuture<'a> {
+    fn create(&mut self) -> Op {
         let path = format!("{}/n{}", self.create_parent, self.created);
         self.created += 1;
+        Op::Create(path)
+    }
+}
+
+/// The request stream sent through a `zookeeper-client` session.
+pub struct Operations<'a> {
+    client: &'a Client,
+    payload: Arc<Vec<u8>>,
+    stream: OpStream,
+}
+
+impl<'a> Operations<'a> {
+    pub fn new(
+        client: &'a Client,
+        workload: Workload,
+        payload: Arc<Vec<u8>>,
+        paths: SessionPaths,
+    ) -> Operations<'a> {
+        Operations {
+            client,
+            payload,
+            stream: OpStream::new(workload, paths),
+        }
+    }
+
+    /// The next request (not yet written; [`drive`] writes it).
+    pub fn next_operation(&mut self) -> OpFuture<'a> {
         let client = self.client;
         let payload = Arc::clone(&self.payload);
-        Box::pin(async move {
-            let options: CreateOptions<'_> = CreateMode::Persistent.with_acls(Acls::anyone_all());
-            client.create(&path, &payload, &options).await.map(|_| ())
-        })
-    }
-
-    fn set_data(&mut self) -> OpFuture<'a> {
-        let client = self.client;
-        let path = self.own_node.clone();
-        let payload = Arc::clone(&self.payload);
-        Box::pin(async move { client.set_data(&path, &payload, None).await.map(|_| ()) })
-    }
-
-    fn get_data(&mut self) -> OpFuture<'a> {
-        let client = self.client;
-        let path = self.own_node.clone();
-        Box::pin(async move { client.get_data(&path).await.map(|_| ()) })
-    }
-
-    fn exists(&mut self) -> OpFuture<'a> {
-        let client = self.client;
-        let path = self.own_node.clone();
-        Box::pin(async move {
-            match client.check_stat(&path).await? {
-                Some(_) => Ok(()),
-                None => Err(Error::NoNode),
+        match self.stream.next_op() {
+            Op::Create(path) => Box::pin(async move {
+                let options: CreateOptions<'_> =
+                    CreateMode::Persistent.with_acls(Acls::anyone_all());
+                client.create(&path, &payload, &options).await.map(|_| ())
+            }),
+            Op::SetData(path) => {
+                Box::pin(async move { client.set_data(&path, &payload, None).await.map(|_| ()) })
             }
-        })
-    }
-
-    fn get_children(&mut self) -> OpFuture<'a> {
-        let client = self.client;
-        let path = self.children_parent.clone();
-        Box::pin(async move { client.list_children(&path).await.map(|_| ()) })
-    }
-
-    fn delete(&mut self) -> OpFuture<'a> {
-        let client = self.client;
-        match self.to_delete.pop_front() {
-            Some(path) => Box::pin(async move { client.delete(&path, None).await }),
+            Op::GetData(path) => Box::pin(async move { client.get_data(&path).await.map(|_| ()) }),
+            Op::Exists(path) => Box::pin(async move {
+                match client.check_stat(&path).await? {
+                    Some(_) => Ok(()),
+                    None => Err(Error::NoNode),
+                }
+            }),
+            Op::GetChildren(path) => {
+                Box::pin(async move { client.list_children(&path).await.map(|_| ()) })
+            }
+            Op::Delete(Some(path)) => Box::pin(async move { client.delete(&path, None).await }),
             // Nothing left: a budget larger than the prepared nodes; report it as an error.
-            None => Box::pin(async { Err(Error::NoNode) }),
+            Op::Delete(None) => Box::pin(async { Err(Error::NoNode) }),
         }
     }
 }
