@@ -2,11 +2,11 @@
 //! the processor, bind the client port, accept connections (enforcing `maxClientCnxns` per client
 //! address), and on SIGTERM/SIGINT stop once everything logged is durable.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -144,7 +144,8 @@ pub fn run(config: CoordinatorConfig) -> Result<(), CoordinatorError> {
                 .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             config.client_port,
         );
-        let listener = bind(address).map_err(|source| CoordinatorError::Bind { address, source })?;
+        let listener =
+            bind(address).map_err(|source| CoordinatorError::Bind { address, source })?;
         tracing::info!(
             "binding to port {address}; serving as a standalone coordinator (ready in {:?})",
             started.elapsed()

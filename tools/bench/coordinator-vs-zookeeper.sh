@@ -33,11 +33,24 @@ maxClientCnxns=0
 admin.enableServer=false
 CFG
 
-start_ns=$(date +%s%N)
-"$coordinator" "$work/ours/zookeeper.properties" >"$work/ours/out.log" 2>&1 &
-ours_pid=$!
-until [ "$(printf ruok | nc -q 1 127.0.0.1 $ours_port 2>/dev/null)" = imok ]; do sleep 0.005; done
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+# Time from spawning the process to the first "imok" over TCP, polled every millisecond.
+ready_ms=$(python3 - "$coordinator" "$work/ours/zookeeper.properties" "$ours_port" "$work/ours/out.log" <<'PY'
+import socket, subprocess, sys, time
+binary, config, port, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+start = time.monotonic()
+subprocess.Popen([binary, config], stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+while time.monotonic() - start < 10:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"ruok")
+            if s.recv(16) == b"imok":
+                print(round((time.monotonic() - start) * 1000, 1))
+                break
+    except OSError:
+        time.sleep(0.001)
+PY
+)
+ours_pid=$(pgrep -f "^$coordinator $work/ours/zookeeper.properties")
 sleep 1
 idle_rss_kib=$(awk '/VmRSS/ {print $2}' /proc/$ours_pid/status)
 

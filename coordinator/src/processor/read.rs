@@ -5,8 +5,8 @@
 use crate::ids::{ConnId, SessionId};
 use crate::protocol::codes::{perms, ErrorCode, EventType};
 use crate::protocol::records::{
-    ClientInfo, CountResponse, ErrorResponse, GetAclResponse, GetDataResponse, GetEphemeralsResponse, PathResponse, SetWatches,
-    StatResponse, WatchesRequest, WhoAmIResponse,
+    ClientInfo, CountResponse, ErrorResponse, GetAclResponse, GetDataResponse,
+    GetEphemeralsResponse, PathResponse, SetWatches, StatResponse, WatchesRequest, WhoAmIResponse,
 };
 use crate::protocol::request::{ReadOp, Request};
 use crate::protocol::response::{MultiReadResponse, ReadResult};

@@ -3,9 +3,8 @@
 
 use crate::protocol::jute::{Encode, Writer};
 use crate::protocol::records::{
-    CountResponse, Create2Response, CreateResponse, ErrorResponse, GetAclResponse,
-    GetDataResponse, GetEphemeralsResponse,
-    PathResponse, StatResponse, WhoAmIResponse,
+    CountResponse, Create2Response, CreateResponse, ErrorResponse, GetAclResponse, GetDataResponse,
+    GetEphemeralsResponse, PathResponse, StatResponse, WhoAmIResponse,
 };
 use crate::protocol::response::{MultiReadResponse, MultiResponse};
 

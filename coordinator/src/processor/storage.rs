@@ -27,7 +27,11 @@ pub enum LogCommand {
 }
 
 /// Runs the log writer until Shutdown or until the processor goes away.
-pub fn run_log_writer(mut log: TxnLog, commands: Receiver<LogCommand>, processor: UnboundedSender<Input>) {
+pub fn run_log_writer(
+    mut log: TxnLog,
+    commands: Receiver<LogCommand>,
+    processor: UnboundedSender<Input>,
+) {
     let mut stop = false;
     while !stop {
         let Ok(first) = commands.recv() else { break };

@@ -175,7 +175,10 @@ impl Writer {
     /// [`Writer::finish_frame`].
     /// An empty writer with room for `capacity` bytes.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { buf: Vec::with_capacity(capacity), framed: false }
+        Self {
+            buf: Vec::with_capacity(capacity),
+            framed: false,
+        }
     }
 
     pub fn with_frame() -> Self {

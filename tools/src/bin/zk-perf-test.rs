@@ -7,7 +7,9 @@ use tools::zk_perf::options::PerfArgs;
 fn main() -> anyhow::Result<()> {
     let args = PerfArgs::parse();
     let runtime = if args.threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()?
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(args.threads)

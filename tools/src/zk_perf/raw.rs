@@ -68,14 +68,21 @@ impl RawSession {
         let mut body = Vec::with_capacity(45);
         body.extend_from_slice(&0i32.to_be_bytes()); // protocol version
         body.extend_from_slice(&0i64.to_be_bytes()); // last zxid seen
-        body.extend_from_slice(&i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX).to_be_bytes());
+        body.extend_from_slice(
+            &i32::try_from(timeout.as_millis())
+                .unwrap_or(i32::MAX)
+                .to_be_bytes(),
+        );
         body.extend_from_slice(&0i64.to_be_bytes()); // new session
         put_buffer(&mut body, &[0u8; 16]);
         body.push(0); // read-only: no
         session.writer.write_all(&framed(body)).await?;
         let reply = session.read_frame().await?;
         // ConnectResponse: protocol version, timeout, session id, password.
-        let session_id = reply.get(8..16).and_then(|bytes| bytes.try_into().ok()).map(i64::from_be_bytes);
+        let session_id = reply
+            .get(8..16)
+            .and_then(|bytes| bytes.try_into().ok())
+            .map(i64::from_be_bytes);
         if session_id.unwrap_or(0) == 0 {
             return Err(std::io::Error::other("the server refused the session"));
         }
@@ -84,7 +91,9 @@ impl RawSession {
 
     async fn read_frame(&mut self) -> std::io::Result<Vec<u8>> {
         let length = self.reader.read_i32().await?;
-        let length = usize::try_from(length).ok().filter(|length| *length <= MAX_FRAME);
+        let length = usize::try_from(length)
+            .ok()
+            .filter(|length| *length <= MAX_FRAME);
         let Some(length) = length else {
             return Err(std::io::Error::other("reply frame length out of range"));
         };
@@ -136,7 +145,8 @@ impl RawSession {
     }
 
     fn push(&mut self, body: Vec<u8>, xid: i32) -> Option<i32> {
-        self.outgoing.extend_from_slice(&(body.len() as i32).to_be_bytes());
+        self.outgoing
+            .extend_from_slice(&(body.len() as i32).to_be_bytes());
         self.outgoing.extend_from_slice(&body);
         Some(xid)
     }
@@ -152,7 +162,10 @@ impl RawSession {
         loop {
             let frame = self.read_frame().await?;
             let header = |range: std::ops::Range<usize>| {
-                frame.get(range).and_then(|bytes| bytes.try_into().ok()).map(i32::from_be_bytes)
+                frame
+                    .get(range)
+                    .and_then(|bytes| bytes.try_into().ok())
+                    .map(i32::from_be_bytes)
             };
             let (Some(xid), Some(err)) = (header(0..4), header(12..16)) else {
                 return Err(std::io::Error::other("reply shorter than its header"));
@@ -211,7 +224,9 @@ pub async fn drive_raw(
             outcome.failure(&progress);
             return outcome;
         }
-        let Some((xid, started)) = in_flight.pop_front() else { break };
+        let Some((xid, started)) = in_flight.pop_front() else {
+            break;
+        };
         match session.reply().await {
             Ok((reply_xid, 0)) if reply_xid == xid => outcome.success(started.elapsed(), &progress),
             Ok(_) => outcome.failure(&progress),
