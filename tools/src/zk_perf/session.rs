@@ -447,7 +447,7 @@ mod tests {
         let outcome = drive(
             || {
                 issued += 1;
-                let fail = issued % 4 == 0;
+                let fail = issued.is_multiple_of(4);
                 Box::pin(async move {
                     tokio::task::yield_now().await;
                     if fail {
