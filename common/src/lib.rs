@@ -5,3 +5,4 @@
 
 pub mod logging;
 pub mod properties;
+pub mod time;

@@ -147,16 +147,7 @@ pub fn java_date(ms: i64) -> String {
         .get(days.rem_euclid(7) as usize)
         .copied()
         .unwrap_or("Thu");
-    // Civil-from-days (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = common::time::civil_from_days(days);
     let month_name = MONTHS
         .get((month - 1).clamp(0, 11) as usize)
         .copied()

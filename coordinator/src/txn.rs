@@ -95,7 +95,8 @@ impl Txn {
     }
 }
 
-fn write_acl(out: &mut Writer, acl: &[Acl]) {
+/// An ACL list as snapshots and transactions store it.
+pub(crate) fn write_acl(out: &mut Writer, acl: &[Acl]) {
     out.write_vec(acl, |w, entry| {
         w.write_i32(entry.perms);
         w.write_string(&entry.id.scheme);
@@ -103,7 +104,7 @@ fn write_acl(out: &mut Writer, acl: &[Acl]) {
     });
 }
 
-fn read_acl(input: &mut Reader<'_>) -> Result<Vec<Acl>, DecodeError> {
+pub(crate) fn read_acl(input: &mut Reader<'_>) -> Result<Vec<Acl>, DecodeError> {
     input.read_vec(|r| {
         let perms = r.read_i32()?;
         let scheme = r.read_string()?;
@@ -137,12 +138,7 @@ impl TxnOp {
                 out.write_string(path);
                 out.write_buffer(data.as_deref());
                 write_acl(out, acl);
-                let (tag, value) = match kind {
-                    NodeKind::Persistent => (0, 0),
-                    NodeKind::Ephemeral(owner) => (1, owner.0),
-                    NodeKind::Container => (2, 0),
-                    NodeKind::Ttl(ttl) => (3, *ttl),
-                };
+                let (tag, value) = kind.to_tag();
                 out.write_i32(tag);
                 out.write_i64(value);
             }
@@ -191,13 +187,8 @@ impl TxnOp {
                 let acl = read_acl(input)?;
                 let tag = input.read_i32()?;
                 let value = input.read_i64()?;
-                let kind = match tag {
-                    0 => NodeKind::Persistent,
-                    1 => NodeKind::Ephemeral(SessionId(value)),
-                    2 => NodeKind::Container,
-                    3 => NodeKind::Ttl(value),
-                    _ => return Err(DecodeError::Invalid("transaction node kind")),
-                };
+                let kind = NodeKind::from_tag(tag, value)
+                    .ok_or(DecodeError::Invalid("transaction node kind"))?;
                 TxnOp::Create {
                     path,
                     data,

@@ -438,14 +438,7 @@ impl Processor {
                 entry.session = Some(session);
             }
             tracing::info!("Established session {session} with negotiated timeout {timeout_ms} for client {peer}");
-            let response = ConnectResponse {
-                protocol_version: 0,
-                timeout: timeout_ms,
-                session_id: session.0,
-                passwd: password,
-                read_only,
-            };
-            self.enqueue(zxid, conn, Outbound::Event(connect_frame(&response)), None);
+            self.answer_connect(zxid, conn, timeout_ms, session, password, read_only);
             return;
         }
         let session = SessionId(request.session_id);
@@ -456,19 +449,8 @@ impl Processor {
             .is_some_and(|entry| !entry.closing && entry.password == request.passwd);
         if !valid {
             tracing::info!("Invalid session {session} for client {peer}, probably expired");
-            let response = ConnectResponse {
-                protocol_version: 0,
-                timeout: 0,
-                session_id: 0,
-                passwd: vec![0; 16],
-                read_only,
-            };
-            self.enqueue(
-                last_zxid,
-                conn,
-                Outbound::Event(connect_frame(&response)),
-                None,
-            );
+            // ZooKeeper's "expired" answer: no timeout, no session, a zero password.
+            self.answer_connect(last_zxid, conn, 0, SessionId(0), vec![0; 16], read_only);
             self.close_conn(last_zxid, conn);
             return;
         }
@@ -489,20 +471,34 @@ impl Processor {
             entry.session = Some(session);
         }
         tracing::info!("Re-established session {session} with negotiated timeout {timeout_ms} for client {peer}");
-        let password = request.passwd;
-        let response = ConnectResponse {
-            protocol_version: 0,
-            timeout: timeout_ms,
-            session_id: session.0,
-            passwd: password,
-            read_only,
-        };
-        self.enqueue(
+        self.answer_connect(
             last_zxid,
             conn,
-            Outbound::Event(connect_frame(&response)),
-            None,
+            timeout_ms,
+            session,
+            request.passwd,
+            read_only,
         );
+    }
+
+    /// Queues the ConnectResponse (released once `tag` is durable).
+    fn answer_connect(
+        &mut self,
+        tag: i64,
+        conn: ConnId,
+        timeout: i32,
+        session: SessionId,
+        passwd: Vec<u8>,
+        read_only: Option<bool>,
+    ) {
+        let response = ConnectResponse {
+            protocol_version: 0,
+            timeout,
+            session_id: session.0,
+            passwd,
+            read_only,
+        };
+        self.enqueue(tag, conn, Outbound::Event(connect_frame(&response)), None);
     }
 
     fn closed(&mut self, conn: ConnId) {

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use crate::ids::SessionId;
 use crate::protocol::codes::{ErrorCode, EventType};
 use crate::protocol::jute::{DecodeError, Reader, Writer};
-use crate::protocol::records::{Acl, Id};
+use crate::protocol::records::Acl;
 pub use node::{Node, NodeKind};
 
 /// A watch event a change causes: the path and the event type.
@@ -400,17 +400,8 @@ impl DataTree {
         for (path, node) in &self.nodes {
             out.write_string(path);
             out.write_buffer(node.data.as_deref());
-            out.write_vec(&node.acl, |w, entry| {
-                w.write_i32(entry.perms);
-                w.write_string(&entry.id.scheme);
-                w.write_string(&entry.id.id);
-            });
-            let (tag, value) = match node.kind {
-                NodeKind::Persistent => (0, 0),
-                NodeKind::Ephemeral(owner) => (1, owner.0),
-                NodeKind::Container => (2, 0),
-                NodeKind::Ttl(ttl) => (3, ttl),
-            };
+            crate::txn::write_acl(out, &node.acl);
+            let (tag, value) = node.kind.to_tag();
             out.write_i32(tag);
             out.write_i64(value);
             for field in [node.czxid, node.mzxid, node.ctime, node.mtime, node.pzxid] {
@@ -436,24 +427,11 @@ impl DataTree {
         for _ in 0..count {
             let path = input.read_string()?;
             let data = input.read_buffer()?.map(Bytes::from);
-            let acl = input.read_vec(|r| {
-                let perms = r.read_i32()?;
-                let scheme = r.read_string()?;
-                let id = r.read_string()?;
-                Ok(Acl {
-                    perms,
-                    id: Id { scheme, id },
-                })
-            })?;
+            let acl = crate::txn::read_acl(input)?;
             let tag = input.read_i32()?;
             let value = input.read_i64()?;
-            let kind = match tag {
-                0 => NodeKind::Persistent,
-                1 => NodeKind::Ephemeral(SessionId(value)),
-                2 => NodeKind::Container,
-                3 => NodeKind::Ttl(value),
-                _ => return Err(DecodeError::Invalid("snapshot node kind")),
-            };
+            let kind =
+                NodeKind::from_tag(tag, value).ok_or(DecodeError::Invalid("snapshot node kind"))?;
             let acl = tree.intern_acl(acl);
             let mut node = Node::new(data, acl, kind, 0, 0);
             node.czxid = input.read_i64()?;

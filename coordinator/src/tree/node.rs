@@ -20,6 +20,29 @@ pub enum NodeKind {
     Ttl(i64),
 }
 
+impl NodeKind {
+    /// The (tag, value) pair snapshots and transactions store a kind as.
+    pub fn to_tag(self) -> (i32, i64) {
+        match self {
+            NodeKind::Persistent => (0, 0),
+            NodeKind::Ephemeral(owner) => (1, owner.0),
+            NodeKind::Container => (2, 0),
+            NodeKind::Ttl(ttl) => (3, ttl),
+        }
+    }
+
+    /// Reads back what [`NodeKind::to_tag`] gave; `None` for an unknown tag.
+    pub fn from_tag(tag: i32, value: i64) -> Option<NodeKind> {
+        match tag {
+            0 => Some(NodeKind::Persistent),
+            1 => Some(NodeKind::Ephemeral(SessionId(value))),
+            2 => Some(NodeKind::Container),
+            3 => Some(NodeKind::Ttl(value)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Node {
     pub data: Option<Bytes>,
