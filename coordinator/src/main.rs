@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     match coordinator::server::run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("Unexpected exception, exiting abnormally: {error}");
+            tracing::error!("Unable to start, exiting abnormally: {error}");
             ExitCode::from(1)
         }
     }
