@@ -326,7 +326,7 @@ impl Processor {
 
     // ---- transactions -----------------------------------------------------------------------
 
-    /// Assigns the next zxid to `op` and queues it for the log. Returns the zxid.
+    /// Assigns the next zxid to `op` and queues it for the log.
     fn log_txn(&mut self, session: SessionId, cxid: i32, op: TxnOp) -> Txn {
         let txn = Txn {
             session_id: session,
@@ -335,9 +335,14 @@ impl Processor {
             time: now_ms(),
             op,
         };
+        self.queue_for_log(&txn);
+        txn
+    }
+
+    /// Hands a transaction to the next log batch.
+    fn queue_for_log(&mut self, txn: &Txn) {
         self.log_batch.push((txn.zxid, txn.encode()));
         self.txns_since_snapshot += 1;
-        txn
     }
 
     /// Logs and applies a transaction that needs no validation (sessions, reaping).
@@ -746,8 +751,8 @@ impl Processor {
             time: ctx.time,
             op: executed.op,
         };
-        self.log_batch.push((txn.zxid, txn.encode()));
-        self.txns_since_snapshot += 1;
+        // Already applied by write::execute; the log gets the same transaction.
+        self.queue_for_log(&txn);
         self.state.last_zxid = txn.zxid;
         self.fire(txn.zxid, executed.changes);
         let result = executed.reply.map(|reply| match reply {
