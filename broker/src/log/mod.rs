@@ -1,0 +1,7 @@
+//! Partition logs on disk.
+//!
+//! - [`error`] — [`LogError`].
+
+pub mod error;
+
+pub use error::LogError;
