@@ -57,7 +57,6 @@ pub enum LogError {
     Deleted { dir: PathBuf },
 }
 
-#[allow(dead_code)] // used by the log modules that follow
 impl LogError {
     pub(crate) fn io(
         action: &'static str,
