@@ -52,6 +52,9 @@ pub enum LogError {
     /// One append larger than a whole segment may hold.
     #[error("append of {size} bytes exceeds segment.bytes {segment_bytes}")]
     AppendTooLarge { size: usize, segment_bytes: i64 },
+    /// An append with no batches.
+    #[error("append holds no record batch")]
+    EmptyAppend,
     /// The log was deleted; it accepts no further calls.
     #[error("log {dir} is deleted")]
     Deleted { dir: PathBuf },
