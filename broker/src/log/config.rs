@@ -1,0 +1,158 @@
+//! [`LogConfig`]: per-topic log settings under Kafka's names and defaults, and the
+//! [`Clock`] the log reads time from (injected so tests roll and expire without sleeping).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::LogError;
+use crate::record::TimestampType;
+
+/// Kafka's `Long.MAX_VALUE` for `flush.messages` / `flush.ms`: never fsync on a count or a
+/// timer, rely on the OS and on replication.
+pub const NEVER: i64 = i64::MAX;
+
+/// Log settings of one topic (Kafka's topic-level names in the field docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// `segment.bytes`: roll the active segment before it would exceed this size.
+    pub segment_bytes: i64,
+    /// `segment.ms`: roll the active segment once its first batch is this old.
+    pub segment_ms: i64,
+    /// `retention.ms`: delete segments whose newest timestamp is older (-1 = keep forever).
+    pub retention_ms: i64,
+    /// `retention.bytes`: delete oldest segments while the log exceeds this size (-1 = none).
+    pub retention_bytes: i64,
+    /// `index.interval.bytes`: bytes of log between two index entries.
+    pub index_interval_bytes: i64,
+    /// `segment.index.bytes`: preallocated size of each index file.
+    pub segment_index_bytes: i64,
+    /// `message.timestamp.type`.
+    pub message_timestamp_type: TimestampType,
+    /// `flush.messages`: fsync after this many appended records ([`NEVER`] by default).
+    pub flush_messages: i64,
+    /// `flush.ms`: fsync when the last flush is this old at an append ([`NEVER`] by default).
+    pub flush_ms: i64,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            segment_bytes: 1_073_741_824,
+            segment_ms: 604_800_000,
+            retention_ms: 604_800_000,
+            retention_bytes: -1,
+            index_interval_bytes: 4096,
+            segment_index_bytes: 10_485_760,
+            message_timestamp_type: TimestampType::CreateTime,
+            flush_messages: NEVER,
+            flush_ms: NEVER,
+        }
+    }
+}
+
+impl LogConfig {
+    /// Checks the ranges Kafka enforces (segment.bytes >= 14, index sizes >= one entry, …).
+    pub fn validate(&self) -> Result<(), LogError> {
+        let checks: [(&'static str, i64, bool, &'static str); 7] = [
+            (
+                "segment.bytes",
+                self.segment_bytes,
+                self.segment_bytes >= 14,
+                "must be >= 14",
+            ),
+            (
+                "segment.ms",
+                self.segment_ms,
+                self.segment_ms >= 1,
+                "must be >= 1",
+            ),
+            (
+                "retention.ms",
+                self.retention_ms,
+                self.retention_ms >= -1,
+                "must be >= -1",
+            ),
+            (
+                "index.interval.bytes",
+                self.index_interval_bytes,
+                self.index_interval_bytes >= 0,
+                "must be >= 0",
+            ),
+            (
+                "segment.index.bytes",
+                self.segment_index_bytes,
+                self.segment_index_bytes >= 12,
+                "must be >= 12",
+            ),
+            (
+                "flush.messages",
+                self.flush_messages,
+                self.flush_messages >= 1,
+                "must be >= 1",
+            ),
+            (
+                "flush.ms",
+                self.flush_ms,
+                self.flush_ms >= 0,
+                "must be >= 0",
+            ),
+        ];
+        for (name, value, ok, reason) in checks {
+            if !ok {
+                return Err(LogError::InvalidConfig {
+                    name,
+                    value,
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Wall-clock milliseconds since the epoch, as the log sees them.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// A clock that moves only when told (tests).
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    now_ms: std::sync::atomic::AtomicI64,
+}
+
+impl ManualClock {
+    pub fn new(now_ms: i64) -> Self {
+        ManualClock {
+            now_ms: std::sync::atomic::AtomicI64::new(now_ms),
+        }
+    }
+
+    pub fn set(&self, now_ms: i64) {
+        self.now_ms
+            .store(now_ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn advance(&self, by_ms: i64) {
+        self.now_ms
+            .fetch_add(by_ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.now_ms.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

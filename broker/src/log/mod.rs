@@ -1,0 +1,29 @@
+//! Partition logs on disk.
+//!
+//! - [`config`] — [`LogConfig`] (Kafka's topic settings) and the injectable [`Clock`].
+//! - [`index`] — the sparse offset and time indexes of a segment.
+//! - [`segment`] — one log file and its indexes: append, read, lookup, recovery.
+//! - [`partition_log`] — [`PartitionLog`]: append, read, roll, flush, retention, truncation,
+//!   recovery on open.
+//! - [`log_dir`] — [`LogDir`]: partition folders, checkpoints, the clean-shutdown marker.
+//! - [`checkpoint`] — the log-dir checkpoint files and [`TopicPartition`].
+//! - [`error`] — [`LogError`].
+
+pub mod checkpoint;
+pub mod config;
+pub mod error;
+pub mod index;
+pub mod log_dir;
+pub mod partition_log;
+pub mod segment;
+
+pub use checkpoint::TopicPartition;
+pub use config::{Clock, LogConfig, ManualClock, SystemClock};
+pub use error::LogError;
+pub use log_dir::LogDir;
+pub use partition_log::{
+    AppendInfo, LogStart, PartitionLog, ReadResult, RecoveryWarning, RetentionOutcome, Shutdown,
+};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,613 @@
+//! [`PartitionLog`]: the log of one partition — a directory `<topic>-<partition>` of
+//! segments ordered by base offset, the last one active (the only one appended to).
+//!
+//! Offsets: `log_start_offset` (first readable; moved by retention), `log_end_offset` (next
+//! to assign; *appended*, not necessarily durable), `recovery_point` (everything below it is
+//! *flushed*). Appends validate every batch of the request before writing any, assign offsets
+//! in place (and the append time for LogAppendTime topics), roll the active segment first if
+//! the request would overflow `segment.bytes`, its first batch is older than `segment.ms`, its
+//! indexes are full, or the offsets would not fit its 32-bit relative range.
+//!
+//! Crash policy: on open after an unclean stop, every segment from the one holding the
+//! recovery point onwards is rescanned ([`Segment::recover`]); at the first bad or torn batch
+//! the segment is cut and any later segments are deleted. Each cut is logged and returned as
+//! a [`RecoveryWarning`]. After a clean stop the data is trusted; only missing or
+//! inconsistent indexes are rebuilt. Retention deletes whole segments, oldest first, never
+//! the active one. A failed write or fsync is returned, not retried.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::checkpoint::sync_dir;
+use super::segment::{Segment, TruncatedTail};
+use super::{Clock, LogConfig, LogError};
+use crate::record::{split_batches_mut, BatchHeader, TimestampType};
+
+/// How the log dir was last stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// The clean-shutdown marker was present: the files are trusted.
+    Clean,
+    /// No marker: recover from the recovery point.
+    Unclean,
+}
+
+/// What the log dir knows about a partition when opening it (from its checkpoints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogStart {
+    pub shutdown: Shutdown,
+    /// From `recovery-point-offset-checkpoint` (0 when absent: recover everything).
+    pub recovery_point: i64,
+    /// From `log-start-offset-checkpoint` (0 when absent).
+    pub log_start_offset: i64,
+}
+
+impl Default for LogStart {
+    fn default() -> Self {
+        LogStart {
+            shutdown: Shutdown::Unclean,
+            recovery_point: 0,
+            log_start_offset: 0,
+        }
+    }
+}
+
+/// Something recovery dropped: a torn or corrupt tail, or a whole segment after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryWarning {
+    pub file: PathBuf,
+    pub position: u64,
+    pub bytes: u64,
+    pub reason: String,
+}
+
+impl From<TruncatedTail> for RecoveryWarning {
+    fn from(tail: TruncatedTail) -> Self {
+        RecoveryWarning {
+            file: tail.file,
+            position: tail.position,
+            bytes: tail.bytes,
+            reason: tail.reason,
+        }
+    }
+}
+
+impl std::fmt::Display for RecoveryWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "dropped {} bytes of {} from position {}: {}",
+            self.bytes,
+            self.file.display(),
+            self.position,
+            self.reason
+        )
+    }
+}
+
+/// Outcome of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendInfo {
+    pub first_offset: i64,
+    pub last_offset: i64,
+    /// The time written into LogAppendTime batches, `None` for CreateTime.
+    pub log_append_time: Option<i64>,
+    pub max_timestamp: i64,
+    pub batches: usize,
+    pub records: i64,
+    pub bytes: usize,
+}
+
+/// Outcome of [`PartitionLog::read`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadResult {
+    /// Whole batches, the first holding the requested offset; empty at the log end.
+    pub records: Vec<u8>,
+    pub log_start_offset: i64,
+    pub log_end_offset: i64,
+}
+
+/// Outcome of [`PartitionLog::apply_retention`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RetentionOutcome {
+    /// Base offsets of the deleted segments.
+    pub deleted_segments: Vec<i64>,
+    pub deleted_bytes: u64,
+    pub log_start_offset: i64,
+}
+
+/// The log of one partition. Not synchronised: one owner (a storage thread) calls it.
+#[derive(Debug)]
+pub struct PartitionLog {
+    dir: PathBuf,
+    config: LogConfig,
+    clock: Arc<dyn Clock>,
+    segments: BTreeMap<i64, Segment>,
+    log_start_offset: i64,
+    recovery_point: i64,
+    unflushed_records: i64,
+    last_flush_ms: i64,
+    recovery_warnings: Vec<RecoveryWarning>,
+}
+
+impl PartitionLog {
+    /// Opens the log in `dir` (creating the directory and a first segment if needed),
+    /// recovering it per `start` (see the module doc). What recovery dropped is logged and
+    /// available from [`recovery_warnings`](Self::recovery_warnings).
+    pub fn open(
+        dir: &Path,
+        config: LogConfig,
+        start: LogStart,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LogError> {
+        config.validate()?;
+        std::fs::create_dir_all(dir).map_err(LogError::io("create directory", dir))?;
+        let now = clock.now_ms();
+        let base_offsets = scan_dir(dir)?;
+        let mut warnings = Vec::new();
+        let mut segments = BTreeMap::new();
+        for base_offset in base_offsets {
+            let (segment, rebuilt) = Segment::open(dir, base_offset, &config, now)?;
+            warnings.extend(rebuilt.map(RecoveryWarning::from));
+            segments.insert(base_offset, segment);
+        }
+        if start.shutdown == Shutdown::Unclean {
+            recover_segments(&mut segments, start.recovery_point, &mut warnings)?;
+        }
+        if segments.is_empty() {
+            let base_offset = start.log_start_offset.max(0);
+            segments.insert(
+                base_offset,
+                Segment::create(dir, base_offset, &config, now)?,
+            );
+            sync_dir(dir)?;
+        }
+        for warning in &warnings {
+            tracing::warn!(dir = %dir.display(), "log recovery: {warning}");
+        }
+        let mut log = PartitionLog {
+            dir: dir.to_path_buf(),
+            config,
+            clock,
+            segments,
+            log_start_offset: 0,
+            recovery_point: 0,
+            unflushed_records: 0,
+            last_flush_ms: now,
+            recovery_warnings: warnings,
+        };
+        let first_base = log.segments.keys().next().copied().unwrap_or(0);
+        log.log_start_offset = start
+            .log_start_offset
+            .max(first_base)
+            .min(log.log_end_offset());
+        if start.shutdown == Shutdown::Unclean {
+            // What recovery kept was checked; make it durable so the point can move.
+            for segment in log.segments.values() {
+                segment.flush()?;
+            }
+        }
+        log.recovery_point = log.log_end_offset();
+        Ok(log)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
+    /// Applies changed topic settings (AlterConfigs); they take effect at the next append,
+    /// roll or retention pass.
+    pub fn set_config(&mut self, config: LogConfig) -> Result<(), LogError> {
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// What recovery dropped when this log was opened.
+    pub fn recovery_warnings(&self) -> &[RecoveryWarning] {
+        &self.recovery_warnings
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+
+    /// The next offset to assign (appended, not necessarily flushed).
+    pub fn log_end_offset(&self) -> i64 {
+        self.active()
+            .map_or(self.log_start_offset, Segment::next_offset)
+    }
+
+    /// Every offset below this one is flushed to disk.
+    pub fn recovery_point(&self) -> i64 {
+        self.recovery_point
+    }
+
+    /// Total bytes of all segment log files.
+    pub fn size_in_bytes(&self) -> u64 {
+        self.segments.values().map(Segment::size).sum()
+    }
+
+    pub fn segment_base_offsets(&self) -> Vec<i64> {
+        self.segments.keys().copied().collect()
+    }
+
+    pub fn segments(&self) -> impl Iterator<Item = &Segment> {
+        self.segments.values()
+    }
+
+    fn active(&self) -> Option<&Segment> {
+        self.segments.values().next_back()
+    }
+
+    /// Validates every batch of `records` (a produce request's record set), assigns offsets
+    /// from the log end in place (and the append time when `timestamp_type` is
+    /// LogAppendTime), and writes them to the active segment, rolling first if needed. All or
+    /// nothing for validation errors. Durable only after [`flush`](Self::flush) (or when
+    /// `flush.messages` / `flush.ms` trigger one here).
+    pub fn append(
+        &mut self,
+        records: &mut [u8],
+        timestamp_type: TimestampType,
+    ) -> Result<AppendInfo, LogError> {
+        let invalid = |batch_index, source| LogError::InvalidBatch {
+            batch_index,
+            source,
+        };
+        let size = records.len();
+        let mut batches = split_batches_mut(records).map_err(|source| invalid(0, source))?;
+        if batches.is_empty() {
+            return Err(LogError::EmptyAppend);
+        }
+        for (index, batch) in batches.iter().enumerate() {
+            batch.validate().map_err(|source| invalid(index, source))?;
+        }
+        let segment_bytes = u64::try_from(self.config.segment_bytes).unwrap_or(0);
+        if size as u64 > segment_bytes {
+            return Err(LogError::AppendTooLarge {
+                size,
+                segment_bytes: self.config.segment_bytes,
+            });
+        }
+        let now = self.clock.now_ms();
+        let first_offset = self.log_end_offset();
+        let log_append_time = (timestamp_type == TimestampType::LogAppendTime).then_some(now);
+        let mut next = first_offset;
+        let mut headers: Vec<BatchHeader> = Vec::with_capacity(batches.len());
+        let mut records_count: i64 = 0;
+        let mut max_timestamp = -1;
+        for (index, batch) in batches.iter_mut().enumerate() {
+            batch
+                .assign_offsets(next)
+                .map_err(|source| invalid(index, source))?;
+            if let Some(time) = log_append_time {
+                batch.set_log_append_time(time);
+            }
+            next = batch.next_offset();
+            records_count += i64::from(batch.records_count());
+            max_timestamp = max_timestamp.max(batch.max_timestamp());
+            headers.push(*batch.header());
+        }
+        drop(batches);
+        let last_offset = next - 1;
+        self.maybe_roll(size as u64, last_offset, now)?;
+        let active = self.active_mut()?;
+        active.append(records, &headers)?;
+        self.unflushed_records = self.unflushed_records.saturating_add(records_count);
+        if self.unflushed_records >= self.config.flush_messages
+            || now.saturating_sub(self.last_flush_ms) >= self.config.flush_ms
+        {
+            self.flush()?;
+        }
+        Ok(AppendInfo {
+            first_offset,
+            last_offset,
+            log_append_time,
+            max_timestamp,
+            batches: headers.len(),
+            records: records_count,
+            bytes: size,
+        })
+    }
+
+    fn active_mut(&mut self) -> Result<&mut Segment, LogError> {
+        let dir = self.dir.clone();
+        self.segments
+            .values_mut()
+            .next_back()
+            .ok_or(LogError::Deleted { dir })
+    }
+
+    fn maybe_roll(&mut self, incoming: u64, last_offset: i64, now: i64) -> Result<(), LogError> {
+        let Some(active) = self.active() else {
+            return Ok(());
+        };
+        if active.is_empty() {
+            return Ok(());
+        }
+        let segment_bytes = u64::try_from(self.config.segment_bytes).unwrap_or(0);
+        let too_big = active.size() + incoming > segment_bytes;
+        let too_old = now.saturating_sub(active.roll_reference_ms()) > self.config.segment_ms;
+        let offsets_overflow = last_offset - active.base_offset() > i64::from(i32::MAX);
+        if too_big || too_old || offsets_overflow || active.indexes_full() {
+            self.roll()?;
+        }
+        Ok(())
+    }
+
+    /// Seals the active segment (indexes trimmed, fsynced) and starts a new one at the log
+    /// end. Does nothing when the active segment is empty.
+    pub fn roll(&mut self) -> Result<(), LogError> {
+        let now = self.clock.now_ms();
+        let next_base = self.log_end_offset();
+        let active = self.active_mut()?;
+        if active.is_empty() {
+            return Ok(());
+        }
+        active.seal()?;
+        let segment = Segment::create(&self.dir, next_base, &self.config, now)?;
+        self.segments.insert(next_base, segment);
+        sync_dir(&self.dir)?;
+        self.recovery_point = self.recovery_point.max(next_base);
+        Ok(())
+    }
+
+    /// Whole batches from the one holding `offset`, up to `max_bytes` (the first batch is
+    /// returned whole even if larger). Reading at the log end returns no records.
+    pub fn read(&self, offset: i64, max_bytes: usize) -> Result<ReadResult, LogError> {
+        let log_end_offset = self.log_end_offset();
+        if offset < self.log_start_offset || offset > log_end_offset {
+            return Err(LogError::OffsetOutOfRange {
+                requested: offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset,
+            });
+        }
+        let floor = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(offset, |(base, _)| *base);
+        let mut records = Vec::new();
+        for segment in self.segments.range(floor..).map(|(_, segment)| segment) {
+            if let Some(bytes) = segment.read(offset, max_bytes)? {
+                records = bytes;
+                break;
+            }
+        }
+        Ok(ReadResult {
+            records,
+            log_start_offset: self.log_start_offset,
+            log_end_offset,
+        })
+    }
+
+    /// The first offset whose timestamp is at least `timestamp`, with its timestamp
+    /// (ListOffsets by time); `None` when every record is older.
+    pub fn find_offset_by_timestamp(&self, timestamp: i64) -> Result<Option<(i64, i64)>, LogError> {
+        for segment in self.segments.values() {
+            if let Some((offset, found)) = segment.find_offset_by_timestamp(timestamp)? {
+                if offset >= self.log_start_offset {
+                    return Ok(Some((offset, found)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// fsyncs every segment holding data at or past the recovery point; moves the recovery
+    /// point to the log end. Everything appended before the call is durable on return.
+    pub fn flush(&mut self) -> Result<(), LogError> {
+        let log_end_offset = self.log_end_offset();
+        let from = self
+            .segments
+            .range(..=self.recovery_point)
+            .next_back()
+            .map_or(self.recovery_point, |(base, _)| *base);
+        for segment in self.segments.range(from..).map(|(_, segment)| segment) {
+            segment.flush()?;
+        }
+        self.recovery_point = log_end_offset;
+        self.unflushed_records = 0;
+        self.last_flush_ms = self.clock.now_ms();
+        Ok(())
+    }
+
+    /// Deletes whole segments, oldest first and never the active one, while they are
+    /// beyond `retention.ms` (their newest timestamp older than `now - retention.ms`), while
+    /// the log exceeds `retention.bytes` by at least their size, or when they lie wholly
+    /// below the log start offset. Moves the log start offset to the first kept segment.
+    pub fn apply_retention(&mut self, now_ms: i64) -> Result<RetentionOutcome, LogError> {
+        // Kafka's rule: a segment goes only if the log stays at or above retention.bytes
+        // without it.
+        let mut excess = (self.config.retention_bytes >= 0)
+            .then(|| i128::from(self.size_in_bytes()) - i128::from(self.config.retention_bytes));
+        let mut doomed = Vec::new();
+        let bases: Vec<i64> = self.segments.keys().copied().collect();
+        for pair in bases.windows(2) {
+            let (Some(&base), Some(&next_base)) = (pair.first(), pair.get(1)) else {
+                break;
+            };
+            let Some(segment) = self.segments.get(&base) else {
+                break;
+            };
+            let expired = self.config.retention_ms >= 0
+                && now_ms.saturating_sub(segment.largest_timestamp()) > self.config.retention_ms;
+            let oversize = excess.is_some_and(|excess| excess - i128::from(segment.size()) >= 0);
+            let below_start = next_base <= self.log_start_offset;
+            if !(expired || oversize || below_start) {
+                break;
+            }
+            excess = excess.map(|excess| excess - i128::from(segment.size()));
+            doomed.push(base);
+        }
+        let mut outcome = RetentionOutcome::default();
+        for base in doomed {
+            if let Some(segment) = self.segments.remove(&base) {
+                outcome.deleted_bytes += segment.size();
+                tracing::info!(dir = %self.dir.display(), base_offset = base, "retention deletes segment");
+                segment.delete()?;
+                outcome.deleted_segments.push(base);
+            }
+        }
+        if !outcome.deleted_segments.is_empty() {
+            sync_dir(&self.dir)?;
+        }
+        let first_base = self
+            .segments
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(self.log_start_offset);
+        self.log_start_offset = self.log_start_offset.max(first_base);
+        outcome.log_start_offset = self.log_start_offset;
+        Ok(outcome)
+    }
+
+    /// Removes every offset at or above `offset` (a follower diverging from its leader). A
+    /// batch holding `offset` goes whole, so the log end may land below `offset`. Truncating
+    /// below the first segment empties the log and restarts it at `offset`.
+    pub fn truncate_to(&mut self, offset: i64) -> Result<(), LogError> {
+        if offset >= self.log_end_offset() {
+            return Ok(());
+        }
+        let first_base = self.segments.keys().next().copied().unwrap_or(0);
+        if offset < first_base {
+            for (_, segment) in std::mem::take(&mut self.segments) {
+                segment.delete()?;
+            }
+            let now = self.clock.now_ms();
+            self.segments.insert(
+                offset,
+                Segment::create(&self.dir, offset, &self.config, now)?,
+            );
+            self.log_start_offset = offset;
+        } else {
+            let doomed: Vec<i64> = self
+                .segments
+                .range(offset..)
+                .map(|(base, _)| *base)
+                .filter(|base| *base > offset)
+                .collect();
+            for base in doomed {
+                if let Some(segment) = self.segments.remove(&base) {
+                    segment.delete()?;
+                }
+            }
+            if let Some((_, segment)) = self.segments.range_mut(..=offset).next_back() {
+                segment.truncate_to(offset)?;
+            }
+        }
+        sync_dir(&self.dir)?;
+        self.log_start_offset = self.log_start_offset.min(self.log_end_offset());
+        self.recovery_point = self.recovery_point.min(self.log_end_offset());
+        Ok(())
+    }
+
+    /// Moves the log start offset forward (DeleteRecords); segments wholly below it go at the
+    /// next retention pass.
+    pub fn advance_log_start_offset(&mut self, offset: i64) -> Result<(), LogError> {
+        let log_end_offset = self.log_end_offset();
+        if offset > log_end_offset {
+            return Err(LogError::OffsetOutOfRange {
+                requested: offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset,
+            });
+        }
+        self.log_start_offset = self.log_start_offset.max(offset);
+        Ok(())
+    }
+
+    /// Seals the active segment's indexes and flushes everything (clean shutdown).
+    pub fn close(mut self) -> Result<(), LogError> {
+        if let Ok(active) = self.active_mut() {
+            active.seal()?;
+        }
+        self.flush()
+    }
+
+    /// Deletes every file of the log and its directory.
+    pub fn delete(self) -> Result<(), LogError> {
+        for (_, segment) in self.segments {
+            segment.delete()?;
+        }
+        std::fs::remove_dir_all(&self.dir).map_err(LogError::io("remove", &self.dir))?;
+        if let Some(parent) = self.dir.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(())
+    }
+}
+
+/// Base offsets of the segments in `dir`; removes leftovers (`*.tmp`, indexes without a log).
+fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
+    let mut logs = Vec::new();
+    let mut others = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(LogError::io("list directory", dir))?;
+    for entry in entries {
+        let entry = entry.map_err(LogError::io("list directory", dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((stem, extension)) = name.split_once('.') else {
+            continue;
+        };
+        let base_offset = stem.parse::<i64>().ok().filter(|_| stem.len() == 20);
+        match (base_offset, extension) {
+            (Some(base_offset), "log") => logs.push(base_offset),
+            (Some(base_offset), "index" | "timeindex") => others.push((base_offset, entry.path())),
+            (_, extension) if extension.ends_with("tmp") || extension.ends_with("deleted") => {
+                super::segment::remove_if_exists(&entry.path())?;
+            }
+            _ => {}
+        }
+    }
+    for (base_offset, path) in others {
+        if !logs.contains(&base_offset) {
+            super::segment::remove_if_exists(&path)?;
+        }
+    }
+    logs.sort_unstable();
+    Ok(logs)
+}
+
+/// Rescans segments from the one holding `recovery_point`; after the first cut, later
+/// segments are deleted (their offsets would follow a gap).
+fn recover_segments(
+    segments: &mut BTreeMap<i64, Segment>,
+    recovery_point: i64,
+    warnings: &mut Vec<RecoveryWarning>,
+) -> Result<(), LogError> {
+    let from = segments
+        .range(..=recovery_point)
+        .next_back()
+        .map_or(recovery_point, |(base, _)| *base);
+    let bases: Vec<i64> = segments.range(from..).map(|(base, _)| *base).collect();
+    let mut cut_at: Option<i64> = None;
+    for base in bases {
+        if cut_at.is_some() {
+            if let Some(segment) = segments.remove(&base) {
+                warnings.push(RecoveryWarning {
+                    file: segment.log_path().to_path_buf(),
+                    position: 0,
+                    bytes: segment.size(),
+                    reason: "segment follows a truncated one".to_string(),
+                });
+                segment.delete()?;
+            }
+            continue;
+        }
+        let Some(segment) = segments.get_mut(&base) else {
+            continue;
+        };
+        if let Some(tail) = segment.recover()? {
+            warnings.push(tail.into());
+            cut_at = Some(base);
+        }
+    }
+    Ok(())
+}

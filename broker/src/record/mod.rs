@@ -1,0 +1,25 @@
+//! Record batches (Kafka message format v2, "magic 2").
+//!
+//! Batches travel as bytes from the producer's request to disk to the consumer: this module
+//! never re-encodes a producer's batch. It offers
+//! - [`batch`]: [`RecordBatch`], a checked view over one batch's bytes — header fields,
+//!   validation, in-place offset / LogAppendTime / leader-epoch assignment, record iteration;
+//! - [`records`]: splitting a record set (a produce request's `records` field) into batches;
+//! - [`varint`]: the zig-zag varints used inside records;
+//! - [`builder`]: [`BatchBuilder`], encoding uncompressed batches (control and internal
+//!   batches later, test fixtures now);
+//! - [`error`] — [`RecordError`].
+
+pub mod batch;
+pub mod builder;
+pub mod error;
+pub mod records;
+pub mod varint;
+
+pub use batch::{BatchHeader, Compression, Record, RecordBatch, RecordHeader, TimestampType};
+pub use builder::BatchBuilder;
+pub use error::RecordError;
+pub use records::{split_batches, split_batches_mut};
+
+#[cfg(test)]
+mod tests;
