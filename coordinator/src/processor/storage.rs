@@ -92,6 +92,10 @@ pub fn run_snapshot_writer(
     retain: usize,
 ) {
     let wait = purge_interval.unwrap_or(Duration::from_secs(3600 * 24 * 365));
+    // As ZooKeeper's cleanup task: once at start-up, then every interval.
+    if purge_interval.is_some() {
+        purge(&dirs, retain);
+    }
     loop {
         match jobs.recv_timeout(wait) {
             Ok(job) => {
