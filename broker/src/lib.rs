@@ -1,4 +1,5 @@
-//! A Kafka-compatible broker. This crate is, for now, its storage foundation:
+//! A Kafka-compatible broker: its storage foundation, its request layer and an in-process
+//! server.
 //!
 //! - [`record`]: v2 record batches as the producer sent them — a checked view over the bytes
 //!   (header fields, CRC-32C, in-place offset and LogAppendTime assignment), record iteration,
@@ -6,10 +7,19 @@
 //!   broker writes itself (and for tests).
 //! - [`log`]: per-partition logs on disk — segments with sparse offset and time indexes,
 //!   rolling, retention, recovery after an unclean stop, and the log-dir checkpoint files.
-//! - [`error`]: the error types of both.
+//! - [`network`]: the listener's connections — frames, request headers, version checks,
+//!   responses in request order.
+//! - [`handler`]: one file per API (ApiVersions, Metadata, CreateTopics, Produce, Fetch,
+//!   ListOffsets) and the storage bridge they share.
+//! - [`server`]: [`server::Broker::start`] / [`server::BrokerHandle::stop`] and
+//!   [`server::ServerOptions`].
+//! - [`error`]: the error types.
 //!
-//! The network server, request handlers, replication and groups come later (see DESIGN.md).
+//! Replication, groups and the coordinator link come later (see DESIGN.md).
 
 pub mod error;
+pub mod handler;
 pub mod log;
+pub mod network;
 pub mod record;
+pub mod server;

@@ -1,0 +1,55 @@
+//! The one mapping from domain errors to Kafka wire error codes (`ResponseError` of the
+//! `kafka-protocol` crate, whose numbers are Kafka's).
+
+use kafka_protocol::ResponseError;
+
+use super::StorageError;
+use crate::log::LogError;
+use crate::record::RecordError;
+
+/// The per-partition code a storage failure is answered with.
+pub fn storage_error_code(error: &StorageError) -> ResponseError {
+    match error {
+        StorageError::Log(error) => log_error_code(error),
+        StorageError::UnknownTopicOrPartition { .. } => ResponseError::UnknownTopicOrPartition,
+        StorageError::Closed | StorageError::Poisoned => ResponseError::KafkaStorageError,
+        StorageError::Task { .. } => ResponseError::UnknownServerError,
+    }
+}
+
+fn log_error_code(error: &LogError) -> ResponseError {
+    match error {
+        LogError::InvalidBatch { source, .. } => record_error_code(source),
+        LogError::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
+        // Kafka refuses a record set larger than a segment with RECORD_LIST_TOO_LARGE.
+        LogError::AppendTooLarge { .. } => ResponseError::RecordListTooLarge,
+        LogError::EmptyAppend => ResponseError::CorruptMessage,
+        LogError::Io { .. }
+        | LogError::BadFileName { .. }
+        | LogError::MalformedCheckpoint { .. }
+        | LogError::Deleted { .. } => ResponseError::KafkaStorageError,
+        LogError::InvalidConfig { .. } => ResponseError::UnknownServerError,
+    }
+}
+
+/// Framing and checksum failures are CORRUPT_MESSAGE; a batch that decodes but breaks the
+/// format's rules is INVALID_RECORD (as Kafka's record validation distinguishes them).
+pub fn record_error_code(error: &RecordError) -> ResponseError {
+    match error {
+        RecordError::TruncatedBatch { .. }
+        | RecordError::BatchTooSmall { .. }
+        | RecordError::LengthMismatch { .. }
+        | RecordError::CrcMismatch { .. }
+        | RecordError::UnknownCompression { .. }
+        | RecordError::CompressedRecords { .. }
+        | RecordError::MalformedRecord { .. }
+        | RecordError::MalformedVarint { .. }
+        | RecordError::RecordsSectionMismatch { .. } => ResponseError::CorruptMessage,
+        RecordError::UnsupportedMagic { .. }
+        | RecordError::NegativeRecordCount { .. }
+        | RecordError::NegativeLastOffsetDelta { .. }
+        | RecordError::RecordCountMismatch { .. }
+        | RecordError::OffsetDeltaMismatch { .. }
+        | RecordError::OffsetOverflow { .. } => ResponseError::InvalidRecord,
+    }
+}

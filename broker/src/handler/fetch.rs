@@ -1,0 +1,183 @@
+//! Fetch: whole batches from each partition's fetch offset, as they are stored.
+//!
+//! Sizes: each partition gets at most `partition_max_bytes`, the response at most
+//! `max_bytes`, except that the first batch found is returned whole even when larger (so a
+//! consumer can always make progress). Long poll: when fewer than `min_bytes` are available
+//! and no partition has an error, the request waits until an append happens (then reads
+//! again) or `max_wait_ms` passes. The high watermark is the log end offset (this broker is
+//! the whole ISR). Errors per partition: UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE
+//! (with the log start and end offsets). Fetch sessions are not kept: the response session
+//! id is 0 (a full response every time); a request naming a session gets
+//! FETCH_SESSION_ID_NOT_FOUND.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::{FetchRequest, FetchResponse};
+use kafka_protocol::ResponseError;
+use tokio::time::Instant;
+
+use super::error_code::storage_error_code;
+use super::storage::partition_log_mut;
+use super::{Context, StorageError};
+use crate::log::LogError;
+
+/// One partition to read.
+#[derive(Debug, Clone)]
+struct PartitionFetch {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    max_bytes: usize,
+}
+
+/// What one read found.
+#[derive(Debug)]
+struct PartitionRead {
+    error: Option<ResponseError>,
+    records: Vec<u8>,
+    log_start_offset: i64,
+    log_end_offset: i64,
+}
+
+pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
+    let mut response = FetchResponse::default();
+    if request.session_id != 0 {
+        response.error_code = ResponseError::FetchSessionIdNotFound.code();
+        return response;
+    }
+    let mut wanted = Vec::new();
+    for topic in &request.topics {
+        for partition in &topic.partitions {
+            wanted.push(PartitionFetch {
+                topic: topic.topic.0.as_str().to_owned(),
+                partition: partition.partition,
+                offset: partition.fetch_offset,
+                max_bytes: usize::try_from(partition.partition_max_bytes).unwrap_or(0),
+            });
+        }
+    }
+    let response_max = usize::try_from(request.max_bytes).unwrap_or(0);
+    let min_bytes = usize::try_from(request.min_bytes).unwrap_or(0);
+    let wait = Duration::from_millis(u64::try_from(request.max_wait_ms).unwrap_or(0));
+    let deadline = Instant::now() + wait;
+    let mut appends = context.storage.subscribe_appends();
+    let reads = loop {
+        appends.borrow_and_update();
+        let reads = read_all(context, wanted.clone(), response_max).await;
+        let total: usize = reads.iter().map(|read| read.records.len()).sum();
+        let any_error = reads.iter().any(|read| read.error.is_some());
+        if total >= min_bytes.max(1) || any_error || Instant::now() >= deadline {
+            break reads;
+        }
+        tokio::select! {
+            changed = appends.changed() => {
+                if changed.is_err() {
+                    break reads;
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                // One last read: data may have come with the deadline.
+                break read_all(context, wanted.clone(), response_max).await;
+            }
+        }
+    };
+    let mut reads = reads.into_iter();
+    for topic in request.topics {
+        let mut topic_response = FetchableTopicResponse::default();
+        topic_response.topic = topic.topic.clone();
+        for partition in topic.partitions {
+            let Some(read) = reads.next() else { break };
+            topic_response
+                .partitions
+                .push(partition_data(partition.partition, read));
+        }
+        response.responses.push(topic_response);
+    }
+    response
+}
+
+fn partition_data(partition: i32, read: PartitionRead) -> PartitionData {
+    let mut data = PartitionData::default();
+    data.partition_index = partition;
+    data.high_watermark = read.log_end_offset;
+    data.last_stable_offset = read.log_end_offset;
+    data.log_start_offset = read.log_start_offset;
+    data.records = Some(Bytes::from(read.records));
+    if let Some(error) = read.error {
+        data.error_code = error.code();
+    }
+    data
+}
+
+/// Reads every partition in request order under one lock, sharing `response_max`.
+async fn read_all(
+    context: &Context,
+    wanted: Vec<PartitionFetch>,
+    response_max: usize,
+) -> Vec<PartitionRead> {
+    let count = wanted.len();
+    let outcome = context
+        .storage
+        .run(move |dir| {
+            let mut reads = Vec::with_capacity(wanted.len());
+            let mut remaining = response_max;
+            let mut total = 0usize;
+            for fetch in wanted {
+                let read = match partition_log_mut(dir, &fetch.topic, fetch.partition) {
+                    Err(error) => failed(&error, -1, -1),
+                    Ok(log) => {
+                        let limit = fetch.max_bytes.min(remaining);
+                        if limit == 0 && total > 0 {
+                            PartitionRead {
+                                error: None,
+                                records: Vec::new(),
+                                log_start_offset: log.log_start_offset(),
+                                log_end_offset: log.log_end_offset(),
+                            }
+                        } else {
+                            match log.read(fetch.offset, limit) {
+                                Ok(result) => PartitionRead {
+                                    error: None,
+                                    records: result.records,
+                                    log_start_offset: result.log_start_offset,
+                                    log_end_offset: result.log_end_offset,
+                                },
+                                Err(error) => failed(
+                                    &StorageError::Log(error),
+                                    log.log_start_offset(),
+                                    log.log_end_offset(),
+                                ),
+                            }
+                        }
+                    }
+                };
+                total = total.saturating_add(read.records.len());
+                remaining = remaining.saturating_sub(read.records.len());
+                reads.push(read);
+            }
+            Ok(reads)
+        })
+        .await;
+    match outcome {
+        Ok(reads) => reads,
+        Err(error) => (0..count).map(|_| failed(&error, -1, -1)).collect(),
+    }
+}
+
+fn failed(error: &StorageError, log_start_offset: i64, log_end_offset: i64) -> PartitionRead {
+    if !matches!(
+        error,
+        StorageError::UnknownTopicOrPartition { .. }
+            | StorageError::Log(LogError::OffsetOutOfRange { .. })
+    ) {
+        tracing::warn!(%error, "fetch read failed");
+    }
+    PartitionRead {
+        error: Some(storage_error_code(error)),
+        records: Vec::new(),
+        log_start_offset,
+        log_end_offset,
+    }
+}

@@ -1,0 +1,80 @@
+//! ListOffsets: an offset per partition for a timestamp — earliest (-2, and -4 "earliest
+//! local", the same here without tiered storage) is the log start offset, latest (-1) the
+//! log end offset, max timestamp (-3) the first batch holding the log's largest timestamp,
+//! any timestamp ≥ 0 the first offset whose timestamp is at least it (-1 when none is).
+//! Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION. Leader epochs are not tracked yet:
+//! -1 is returned.
+
+use kafka_protocol::messages::list_offsets_response::{
+    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
+};
+use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
+
+use super::error_code::storage_error_code;
+use super::storage::partition_log_mut;
+use super::{Context, StorageError};
+use crate::log::PartitionLog;
+
+const LATEST: i64 = -1;
+const EARLIEST: i64 = -2;
+const MAX_TIMESTAMP: i64 = -3;
+const EARLIEST_LOCAL: i64 = -4;
+
+pub async fn handle(context: &Context, request: ListOffsetsRequest) -> ListOffsetsResponse {
+    let mut response = ListOffsetsResponse::default();
+    for topic in request.topics {
+        let name = topic.name.0.as_str().to_owned();
+        let mut topic_response = ListOffsetsTopicResponse::default();
+        topic_response.name = topic.name.clone();
+        for partition in topic.partitions {
+            let mut partition_response = ListOffsetsPartitionResponse::default();
+            partition_response.partition_index = partition.partition_index;
+            let topic_name = name.clone();
+            let index = partition.partition_index;
+            let timestamp = partition.timestamp;
+            let found = context
+                .storage
+                .run(move |dir| {
+                    let log = partition_log_mut(dir, &topic_name, index)?;
+                    lookup(log, timestamp)
+                })
+                .await;
+            match found {
+                Ok((offset, found_timestamp)) => {
+                    partition_response.offset = offset;
+                    partition_response.timestamp = found_timestamp;
+                }
+                Err(error) => {
+                    partition_response.error_code = storage_error_code(&error).code();
+                    partition_response.offset = -1;
+                    partition_response.timestamp = -1;
+                }
+            }
+            partition_response.leader_epoch = -1;
+            topic_response.partitions.push(partition_response);
+        }
+        response.topics.push(topic_response);
+    }
+    response
+}
+
+/// (offset, timestamp) for one partition.
+fn lookup(log: &PartitionLog, timestamp: i64) -> Result<(i64, i64), StorageError> {
+    match timestamp {
+        EARLIEST | EARLIEST_LOCAL => Ok((log.log_start_offset(), -1)),
+        LATEST => Ok((log.log_end_offset(), -1)),
+        MAX_TIMESTAMP => {
+            let largest = log
+                .segments()
+                .map(|segment| segment.largest_timestamp())
+                .max()
+                .unwrap_or(-1);
+            if largest < 0 {
+                return Ok((-1, -1));
+            }
+            Ok(log.find_offset_by_timestamp(largest)?.unwrap_or((-1, -1)))
+        }
+        wanted if wanted >= 0 => Ok(log.find_offset_by_timestamp(wanted)?.unwrap_or((-1, -1))),
+        _ => Ok((-1, -1)),
+    }
+}

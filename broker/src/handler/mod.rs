@@ -1,0 +1,181 @@
+//! Request handlers: one file per API, each turning a decoded request into its response.
+//!
+//! Flow: [`crate::network::connection`] decodes the header and checks the version against
+//! [`supported_versions`] → [`dispatch`] decodes the body (the `kafka-protocol` crate) and
+//! calls `<api>::handle` → domain calls through [`Storage`] (run off the async workers) →
+//! domain errors become wire codes in [`error_code`] → the response is encoded with the
+//! version and correlation id of the request.
+//!
+//! - [`api_versions`], [`metadata`], [`create_topics`], [`produce`], [`fetch`],
+//!   [`list_offsets`] — the APIs this broker serves;
+//! - [`storage`] — [`Storage`]: the log dir behind a lock, used only from blocking tasks,
+//!   and the append signal that wakes long-poll fetches;
+//! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
+
+pub mod api_versions;
+pub mod create_topics;
+pub mod error_code;
+pub mod fetch;
+pub mod list_offsets;
+pub mod metadata;
+pub mod produce;
+pub mod storage;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, ListOffsetsRequest,
+    MetadataRequest, ProduceRequest, RequestHeader, ResponseHeader,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
+
+use crate::network::NetworkError;
+use crate::server::ServerOptions;
+pub use storage::{Storage, StorageError};
+
+/// What every handler sees: the options, this broker's advertised endpoint, the storage.
+#[derive(Debug)]
+pub struct Context {
+    pub options: ServerOptions,
+    /// The host clients are told to connect to (Metadata's broker list).
+    pub advertised_host: String,
+    pub advertised_port: i32,
+    pub storage: Storage,
+}
+
+/// Highest Produce version served: v13 addresses topics by id, which this broker does not
+/// assign yet.
+const PRODUCE_MAX_VERSION: i16 = 12;
+/// Highest Fetch version served: v13 addresses topics by id.
+const FETCH_MAX_VERSION: i16 = 12;
+
+/// The APIs this broker serves, in ApiVersions order.
+pub const SERVED_APIS: [ApiKey; 6] = [
+    ApiKey::Produce,
+    ApiKey::Fetch,
+    ApiKey::ListOffsets,
+    ApiKey::Metadata,
+    ApiKey::ApiVersions,
+    ApiKey::CreateTopics,
+];
+
+/// The versions served for `api_key` (the crate's range, capped where a later version
+/// needs something not implemented); `None` for APIs not served.
+pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
+    let capped = |range: VersionRange, max: i16| VersionRange {
+        min: range.min,
+        max: range.max.min(max),
+    };
+    match api_key {
+        ApiKey::Produce => Some(capped(ProduceRequest::VERSIONS, PRODUCE_MAX_VERSION)),
+        ApiKey::Fetch => Some(capped(FetchRequest::VERSIONS, FETCH_MAX_VERSION)),
+        ApiKey::ListOffsets => Some(ListOffsetsRequest::VERSIONS),
+        ApiKey::Metadata => Some(MetadataRequest::VERSIONS),
+        ApiKey::ApiVersions => Some(ApiVersionsRequest::VERSIONS),
+        ApiKey::CreateTopics => Some(CreateTopicsRequest::VERSIONS),
+        _ => None,
+    }
+}
+
+/// Decodes the body of a request whose header was read and version checked, runs its
+/// handler and encodes the response frame. `Ok(None)`: no response is due.
+pub async fn dispatch(
+    context: &Context,
+    header: &RequestHeader,
+    api_key: ApiKey,
+    mut body: Bytes,
+) -> Result<Option<Bytes>, NetworkError> {
+    let version = header.request_api_version;
+    let correlation_id = header.correlation_id;
+    let frame = match api_key {
+        ApiKey::ApiVersions => {
+            let _request: ApiVersionsRequest = decode_body(&mut body, api_key, version)?;
+            let response = api_versions::handle();
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::Metadata => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = metadata::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::CreateTopics => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = create_topics::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::Produce => {
+            let request = decode_body(&mut body, api_key, version)?;
+            match produce::handle(context, request).await? {
+                Some(response) => encode_response(api_key, version, correlation_id, &response)?,
+                None => return Ok(None),
+            }
+        }
+        ApiKey::Fetch => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = fetch::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::ListOffsets => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = list_offsets::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        _ => {
+            return Err(NetworkError::UnsupportedApi {
+                api_key: api_key as i16,
+                api_version: version,
+            })
+        }
+    };
+    Ok(Some(frame))
+}
+
+fn decode_body<R: Decodable>(
+    body: &mut Bytes,
+    api_key: ApiKey,
+    version: i16,
+) -> Result<R, NetworkError> {
+    R::decode(body, version).map_err(|error| NetworkError::Decode {
+        what: "request body",
+        api_key: api_key as i16,
+        api_version: version,
+        reason: error.to_string(),
+    })
+}
+
+/// Encodes a whole response frame: size prefix, response header (the version the API's
+/// response uses at `version`), body.
+pub(crate) fn encode_response<R: Encodable + HeaderVersion>(
+    api_key: ApiKey,
+    version: i16,
+    correlation_id: i32,
+    response: &R,
+) -> Result<Bytes, NetworkError> {
+    let mut header = ResponseHeader::default();
+    header.correlation_id = correlation_id;
+    let mut frame = BytesMut::new();
+    frame.put_i32(0);
+    header
+        .encode(&mut frame, R::header_version(version))
+        .map_err(encode_failure(api_key, version))?;
+    response
+        .encode(&mut frame, version)
+        .map_err(encode_failure(api_key, version))?;
+    let payload_len = frame.len().saturating_sub(4);
+    let size = i32::try_from(payload_len)
+        .map_err(|_| NetworkError::ResponseTooLarge { len: payload_len })?;
+    if let Some(prefix) = frame.get_mut(0..4) {
+        prefix.copy_from_slice(&size.to_be_bytes());
+    }
+    Ok(frame.freeze())
+}
+
+fn encode_failure<E: std::fmt::Display>(
+    api_key: ApiKey,
+    version: i16,
+) -> impl Fn(E) -> NetworkError {
+    move |error| NetworkError::Encode {
+        api_key: api_key as i16,
+        api_version: version,
+        reason: error.to_string(),
+    }
+}
