@@ -6,10 +6,12 @@
 //!   broker writes itself (and for tests).
 //! - [`log`]: per-partition logs on disk — segments with sparse offset and time indexes,
 //!   rolling, retention, recovery after an unclean stop, and the log-dir checkpoint files.
+//! - [`config`]: `server.properties` — the broker's settings under Kafka's names and defaults.
 //! - [`error`]: the error types of both.
 //!
 //! The network server, request handlers, replication and groups come later (see DESIGN.md).
 
+pub mod config;
 pub mod error;
 pub mod log;
 pub mod record;

@@ -1,8 +1,10 @@
 //! Shared pieces used by the coordinator, the broker and the tools.
 //!
 //! - [`properties`]: Java `.properties` files (`config/*.properties`, `--override`).
+//! - [`config`]: what the typed configurations share (warnings, key families, ranges).
 //! - [`logging`]: the stderr log format shared by every process.
 
+pub mod config;
 pub mod logging;
 pub mod properties;
 pub mod time;
