@@ -13,10 +13,12 @@
 //!   ListOffsets) and the storage bridge they share.
 //! - [`server`]: [`server::Broker::start`] / [`server::BrokerHandle::stop`] and
 //!   [`server::ServerOptions`].
+//! - [`config`]: `server.properties` — the broker's settings under Kafka's names and defaults.
 //! - [`error`]: the error types.
 //!
 //! Replication, groups and the coordinator link come later (see DESIGN.md).
 
+pub mod config;
 pub mod error;
 pub mod handler;
 pub mod log;

@@ -1,9 +1,11 @@
 //! Shared pieces used by the coordinator, the broker and the tools.
 //!
 //! - [`properties`]: Java `.properties` files (`config/*.properties`, `--override`).
+//! - [`config`]: what the typed configurations share (warnings, key families, ranges).
 //! - [`logging`]: the stderr log format shared by every process.
 //! - [`zk_layout`]: Kafka's znode paths and the JSON records brokers keep in them.
 
+pub mod config;
 pub mod logging;
 pub mod properties;
 pub mod time;

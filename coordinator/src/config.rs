@@ -16,13 +16,14 @@
 //!   does not offer, are accepted with a warning; any other key warns "Unknown key".
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
+pub use common::config::ConfigWarning;
+use common::config::{bounded_integer, key_matches, IntegerProblem};
 use common::properties::{Properties, PropertiesError};
 
 /// The four-letter words ZooKeeper 3.8 knows.
@@ -119,16 +120,6 @@ pub enum ConfigError {
         /// The effective maximum session timeout.
         max_session_timeout_ms: u128,
     },
-}
-
-/// Something accepted but worth telling the operator (ignored key, adjusted value).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigWarning(pub String);
-
-impl fmt::Display for ConfigWarning {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
 }
 
 /// The coordinator's settings, with ZooKeeper 3.8's names and defaults.
@@ -293,15 +284,6 @@ const UNSUPPORTED_KEYS: [&str; 22] = [
     "audit.enable",
 ];
 
-/// Whether `key` is `pattern`, or belongs to the family `pattern` when it ends with `.`.
-fn matches_pattern(key: &str, pattern: &str) -> bool {
-    if pattern.ends_with('.') {
-        key.starts_with(pattern)
-    } else {
-        key == pattern
-    }
-}
-
 /// The settings, key by key, with the last occurrence of each key.
 struct Settings<'a> {
     values: BTreeMap<&'a str, &'a str>,
@@ -335,24 +317,15 @@ fn invalid(key: &str, value: &str, reason: impl Into<String>) -> ConfigError {
 }
 
 fn parse_integer(key: &str, value: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
-    let number: i64 = value
-        .parse()
-        .map_err(|_| invalid(key, value, "not a number"))?;
-    if number < min {
-        return Err(invalid(
-            key,
-            value,
-            if min == 0 {
-                "must not be negative".to_owned()
-            } else {
-                format!("must be at least {min}")
-            },
-        ));
-    }
-    if number > max {
-        return Err(invalid(key, value, format!("must be at most {max}")));
-    }
-    Ok(number)
+    bounded_integer(value, min, max).map_err(|problem| {
+        let reason = match problem {
+            IntegerProblem::NotANumber => "not a number".to_owned(),
+            IntegerProblem::BelowMinimum { min: 0 } => "must not be negative".to_owned(),
+            IntegerProblem::BelowMinimum { min } => format!("must be at least {min}"),
+            IntegerProblem::AboveMaximum { max } => format!("must be at most {max}"),
+        };
+        invalid(key, value, reason)
+    })
 }
 
 /// `yes`/`no` as ZooKeeper's `forceSync`, `true`/`false` as its boolean system properties.
@@ -658,12 +631,12 @@ fn classify<'a>(properties: &'a Properties, warnings: &mut Vec<ConfigWarning>) -
         }
         let warning = if ENSEMBLE_KEYS
             .iter()
-            .any(|pattern| matches_pattern(key, pattern))
+            .any(|pattern| key_matches(key, pattern))
         {
             format!("Ignoring {key}: it only applies to a replicated ensemble and this is a single server")
         } else if UNSUPPORTED_KEYS
             .iter()
-            .any(|pattern| matches_pattern(key, pattern))
+            .any(|pattern| key_matches(key, pattern))
         {
             format!("Ignoring {key}: not supported by this server")
         } else {

@@ -31,6 +31,9 @@ pub struct LogConfig {
     pub flush_messages: i64,
     /// `flush.ms`: fsync when the last flush is this old at an append ([`NEVER`] by default).
     pub flush_ms: i64,
+    /// `max.message.bytes` (broker-wide `message.max.bytes`): the largest record batch
+    /// accepted, after compression.
+    pub max_message_bytes: i32,
 }
 
 impl Default for LogConfig {
@@ -45,6 +48,7 @@ impl Default for LogConfig {
             message_timestamp_type: TimestampType::CreateTime,
             flush_messages: NEVER,
             flush_ms: NEVER,
+            max_message_bytes: 1_048_588,
         }
     }
 }
