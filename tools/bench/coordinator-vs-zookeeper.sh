@@ -3,7 +3,8 @@
 # forceSync, via ../shared/peers/real-zookeeper.sh), the same zk-perf-test load against each,
 # one after the other on this machine. Also measures idle RSS and time-to-ready of ours.
 #
-#   tools/bench/coordinator-vs-zookeeper.sh [seconds-per-workload] [sessions]
+#   tools/bench/coordinator-vs-zookeeper.sh [seconds-per-workload] [sessions] [zk-perf-test flags…]
+#   e.g. … 5 32 --client zookeeper-client     (the crate-based client instead of the raw one)
 #
 # Needs the release binaries (cargo build --release -p coordinator -p tools) and the peers
 # (../shared/peers/install.sh). Writes only under a temp dir; prints markdown tables.
@@ -11,6 +12,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 seconds=${1:-5}
 sessions=${2:-32}
+shift $(( $# < 2 ? $# : 2 ))
+extra=("$@")
 target=${CARGO_TARGET_DIR:-$root/target}
 coordinator=$target/release/coordinator
 perf=$target/release/zk-perf-test
@@ -56,7 +59,7 @@ idle_rss_kib=$(awk '/VmRSS/ {print $2}' /proc/$ours_pid/status)
 
 echo "## coordinator (release build): ready in ${ready_ms} ms (first imok over TCP, process spawn included), idle RSS $((idle_rss_kib / 1024)) MiB (${idle_rss_kib} KiB)"
 echo
-"$perf" --connect 127.0.0.1:$ours_port --sessions "$sessions" --duration "${seconds}s" --payload-bytes 100 --workload "$workloads"
+"$perf" --connect 127.0.0.1:$ours_port --sessions "$sessions" --duration "${seconds}s" --payload-bytes 100 --workload "$workloads" "${extra[@]}"
 echo "peak RSS under load: $(awk '/VmHWM/ {print $2}' /proc/$ours_pid/status) KiB"
 kill "$ours_pid"; wait "$ours_pid" 2>/dev/null || true; ours_pid=
 
@@ -66,5 +69,5 @@ echo
 zk_pid=$("$peers/real-zookeeper.sh" start $theirs_port "$work/zookeeper")
 sleep 1
 echo "idle RSS: $(awk '/VmRSS/ {print $2}' /proc/$zk_pid/status) KiB"
-"$perf" --connect 127.0.0.1:$theirs_port --sessions "$sessions" --duration "${seconds}s" --payload-bytes 100 --workload "$workloads"
+"$perf" --connect 127.0.0.1:$theirs_port --sessions "$sessions" --duration "${seconds}s" --payload-bytes 100 --workload "$workloads" "${extra[@]}"
 echo "peak RSS under load: $(awk '/VmHWM/ {print $2}' /proc/$zk_pid/status) KiB"
