@@ -96,6 +96,16 @@ impl<'a> Reader<'a> {
         self.read_array::<1>().map(|[byte]| byte != 0)
     }
 
+    /// A boolean that may be absent at the end of the record (the handshake's readOnly byte,
+    /// which pre-3.4 clients and servers do not send): `None` when nothing is left.
+    pub fn read_trailing_bool(&mut self) -> Result<Option<bool>, DecodeError> {
+        if self.is_empty() {
+            Ok(None)
+        } else {
+            self.read_bool().map(Some)
+        }
+    }
+
     /// Reads a length prefix and borrows that many bytes; `None` for the null length −1.
     fn read_length_prefixed(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
         let length = self.read_i32()?;
@@ -201,6 +211,13 @@ impl Writer {
     /// Writes a jute `boolean` as 0 or 1.
     pub fn write_bool(&mut self, value: bool) {
         self.buf.push(u8::from(value));
+    }
+
+    /// Writes the boolean only when present (see [`Reader::read_trailing_bool`]).
+    pub fn write_trailing_bool(&mut self, value: Option<bool>) {
+        if let Some(value) = value {
+            self.write_bool(value);
+        }
     }
 
     /// Writes a jute `buffer`; `None` is the null buffer (length −1).

@@ -119,9 +119,7 @@ impl Encode for ConnectRequest {
         w.write_i32(self.timeout);
         w.write_i64(self.session_id);
         w.write_buffer(Some(&self.passwd));
-        if let Some(read_only) = self.read_only {
-            w.write_bool(read_only);
-        }
+        w.write_trailing_bool(self.read_only);
     }
 }
 
@@ -132,11 +130,7 @@ impl Decode for ConnectRequest {
         let timeout = r.read_i32()?;
         let session_id = r.read_i64()?;
         let passwd = r.read_buffer()?.unwrap_or_default();
-        let read_only = if r.is_empty() {
-            None
-        } else {
-            Some(r.read_bool()?)
-        };
+        let read_only = r.read_trailing_bool()?;
         Ok(Self {
             protocol_version,
             last_zxid_seen,
@@ -167,9 +161,7 @@ impl Encode for ConnectResponse {
         w.write_i32(self.timeout);
         w.write_i64(self.session_id);
         w.write_buffer(Some(&self.passwd));
-        if let Some(read_only) = self.read_only {
-            w.write_bool(read_only);
-        }
+        w.write_trailing_bool(self.read_only);
     }
 }
 
@@ -179,11 +171,7 @@ impl Decode for ConnectResponse {
         let timeout = r.read_i32()?;
         let session_id = r.read_i64()?;
         let passwd = r.read_buffer()?.unwrap_or_default();
-        let read_only = if r.is_empty() {
-            None
-        } else {
-            Some(r.read_bool()?)
-        };
+        let read_only = r.read_trailing_bool()?;
         Ok(Self {
             protocol_version,
             timeout,

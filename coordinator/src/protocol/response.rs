@@ -112,37 +112,46 @@ impl Encode for MultiResponse {
     }
 }
 
+/// Reads `MultiHeader` + result pairs until the `done` header, decoding each result with
+/// `one` (which answers `None` for a result type not allowed in this reply).
+fn decode_results<T>(
+    r: &mut Reader<'_>,
+    not_allowed: &'static str,
+    mut one: impl FnMut(Option<OpCode>, &mut Reader<'_>) -> Option<Result<T, DecodeError>>,
+) -> Result<Vec<T>, DecodeError> {
+    let mut results = Vec::new();
+    loop {
+        let header = MultiHeader::decode(r)?;
+        if header.done {
+            return Ok(results);
+        }
+        match one(OpCode::from_i32(header.op), r) {
+            Some(result) => results.push(result?),
+            None => return Err(DecodeError::Invalid(not_allowed)),
+        }
+    }
+}
+
 /// Reads results until the `done` header, as a client does; for tests and tools.
 impl Decode for MultiResponse {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut results = Vec::new();
-        loop {
-            let header = MultiHeader::decode(r)?;
-            if header.done {
-                return Ok(Self(results));
-            }
-            let result = match OpCode::from_i32(header.op) {
-                Some(OpCode::Create) => MultiResult::Create {
-                    path: r.read_string()?,
-                },
-                Some(OpCode::Create2) => MultiResult::Create2 {
-                    path: r.read_string()?,
-                    stat: Stat::decode(r)?,
-                },
-                Some(OpCode::SetData) => MultiResult::SetData {
-                    stat: Stat::decode(r)?,
-                },
-                Some(OpCode::Delete) => MultiResult::Delete,
-                Some(OpCode::Check) => MultiResult::Check,
-                Some(OpCode::Error) => MultiResult::Error { err: r.read_i32()? },
-                _ => {
-                    return Err(DecodeError::Invalid(
-                        "result type not allowed in multi reply",
-                    ))
-                }
-            };
-            results.push(result);
-        }
+        decode_results(r, "result type not allowed in multi reply", |op, r| {
+            Some(match op? {
+                OpCode::Create => r.read_string().map(|path| MultiResult::Create { path }),
+                OpCode::Create2 => r.read_string().and_then(|path| {
+                    Ok(MultiResult::Create2 {
+                        path,
+                        stat: Stat::decode(r)?,
+                    })
+                }),
+                OpCode::SetData => Stat::decode(r).map(|stat| MultiResult::SetData { stat }),
+                OpCode::Delete => Ok(MultiResult::Delete),
+                OpCode::Check => Ok(MultiResult::Check),
+                OpCode::Error => r.read_i32().map(|err| MultiResult::Error { err }),
+                _ => return None,
+            })
+        })
+        .map(Self)
     }
 }
 
@@ -169,28 +178,21 @@ impl Encode for MultiReadResponse {
 /// Reads results until the `done` header, as a client does; for tests and tools.
 impl Decode for MultiReadResponse {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut results = Vec::new();
-        loop {
-            let header = MultiHeader::decode(r)?;
-            if header.done {
-                return Ok(Self(results));
-            }
-            let result = match OpCode::from_i32(header.op) {
-                Some(OpCode::GetData) => ReadResult::GetData {
-                    data: r.read_buffer()?,
-                    stat: Stat::decode(r)?,
-                },
-                Some(OpCode::GetChildren) => ReadResult::GetChildren {
-                    children: Decode::decode(r)?,
-                },
-                Some(OpCode::Error) => ReadResult::Error { err: r.read_i32()? },
-                _ => {
-                    return Err(DecodeError::Invalid(
-                        "result type not allowed in multiRead reply",
-                    ))
+        decode_results(r, "result type not allowed in multiRead reply", |op, r| {
+            Some(match op? {
+                OpCode::GetData => r.read_buffer().and_then(|data| {
+                    Ok(ReadResult::GetData {
+                        data,
+                        stat: Stat::decode(r)?,
+                    })
+                }),
+                OpCode::GetChildren => {
+                    Decode::decode(r).map(|children| ReadResult::GetChildren { children })
                 }
-            };
-            results.push(result);
-        }
+                OpCode::Error => r.read_i32().map(|err| ReadResult::Error { err }),
+                _ => return None,
+            })
+        })
+        .map(Self)
     }
 }
