@@ -1,5 +1,6 @@
-//! Calendar arithmetic shared by the log formatter, the coordinator's four-letter words and the
-//! shell's date printing (no date crate is needed for these few conversions).
+//! Calendar arithmetic shared by the log formatter, the coordinator's four-letter words, the
+//! broker's meta.properties header and the shell's date printing (no date crate is needed for
+//! these few conversions).
 
 /// The proleptic Gregorian date (year, month 1–12, day 1–31) of a day counted from 1970-01-01
 /// (negative before it), by Howard Hinnant's `civil_from_days` algorithm.
@@ -22,6 +23,28 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month as u32, day as u32)
 }
 
+/// Java's `Date.toString()` in UTC: `Sat Nov 21 23:41:59 UTC 2026`.
+pub fn java_date(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (hour, minute, second) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let weekday = WEEKDAYS
+        .get(days.rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or("Thu");
+    let (year, month, day) = civil_from_days(days);
+    let month_name = MONTHS
+        .get((month - 1).clamp(0, 11) as usize)
+        .copied()
+        .unwrap_or("Jan");
+    format!("{weekday} {month_name} {day:02} {hour:02}:{minute:02}:{second:02} UTC {year}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +55,12 @@ mod tests {
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
         assert_eq!(civil_from_days(20_778), (2026, 11, 21));
+    }
+
+    #[test]
+    fn java_dates() {
+        assert_eq!(java_date(0), "Thu Jan 01 00:00:00 UTC 1970");
+        assert_eq!(java_date(1_795_304_519_000), "Sat Nov 21 23:41:59 UTC 2026");
+        assert_eq!(java_date(951_782_400_000), "Tue Feb 29 00:00:00 UTC 2000");
     }
 }

@@ -5,6 +5,7 @@
 //! A word arrives as the first four bytes of a fresh connection; the connection answers and
 //! closes. Words outside `4lw.commands.whitelist` get ZooKeeper's refusal text.
 
+use common::time::java_date;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -131,28 +132,6 @@ pub fn short_op_name(op: OpCode) -> &'static str {
         OpCode::CloseSession => "CLOS",
         OpCode::Error => "ERR",
     }
-}
-
-/// Java's `Date.toString()` in UTC: `Sat Nov 21 23:41:59 UTC 2026`.
-pub fn java_date(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (hour, minute, second) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let weekday = WEEKDAYS
-        .get(days.rem_euclid(7) as usize)
-        .copied()
-        .unwrap_or("Thu");
-    let (year, month, day) = common::time::civil_from_days(days);
-    let month_name = MONTHS
-        .get((month - 1).clamp(0, 11) as usize)
-        .copied()
-        .unwrap_or("Jan");
-    format!("{weekday} {month_name} {day:02} {hour:02}:{minute:02}:{second:02} UTC {year}")
 }
 
 fn now_ms() -> i64 {
@@ -459,13 +438,6 @@ fn dump(view: &AdminView<'_>) -> String {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn java_dates() {
-        assert_eq!(java_date(0), "Thu Jan 01 00:00:00 UTC 1970");
-        assert_eq!(java_date(1_795_304_519_000), "Sat Nov 21 23:41:59 UTC 2026");
-        assert_eq!(java_date(951_782_400_000), "Tue Feb 29 00:00:00 UTC 2000");
-    }
 
     #[test]
     fn latency_stats() {

@@ -7,6 +7,7 @@
 //!   recovery on open.
 //! - [`log_dir`] — [`LogDir`]: partition folders, checkpoints, the clean-shutdown marker.
 //! - [`checkpoint`] — the log-dir checkpoint files and [`TopicPartition`].
+//! - [`meta_properties`] — `meta.properties`: the broker and cluster a log dir belongs to.
 //! - [`error`] — [`LogError`].
 
 pub mod checkpoint;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod index;
 pub mod log_dir;
+pub mod meta_properties;
 pub mod partition_log;
 pub mod segment;
 
