@@ -20,6 +20,7 @@ mod keys;
 mod listener;
 #[cfg(test)]
 mod tests;
+pub mod topic;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -126,6 +127,9 @@ pub struct BrokerConfig {
     pub unclean_leader_election_enable: bool,
     /// `group.initial.rebalance.delay.ms`: default 3 s.
     pub group_initial_rebalance_delay: Duration,
+    /// Every known Kafka key set in the file or by `--override` (trimmed, last occurrence
+    /// wins), as written: DescribeConfigs reports these as STATIC_BROKER_CONFIG.
+    pub static_settings: BTreeMap<String, String>,
 }
 
 /// Kafka's default `listener.security.protocol.map`: each protocol's own name maps to it.
@@ -291,6 +295,7 @@ impl BrokerConfig {
         use NumberType::{Int, Long, Short};
         let mut warnings = Vec::new();
         let settings = Settings::classify(properties, &mut warnings);
+        let static_settings = known_settings(properties);
 
         let zookeeper_connect = match settings.raw(ZOOKEEPER_CONNECT) {
             Some(value) if !value.is_empty() => value.to_owned(),
@@ -358,7 +363,9 @@ impl BrokerConfig {
             .number(MIN_INSYNC_REPLICAS, Int, 1, i16::MAX.into())?
             .unwrap_or(1);
 
-        let log = parse_log_config(&settings)?;
+        let mut log = parse_log_config(&settings)?;
+        log.min_insync_replicas = narrow(MIN_INSYNC_REPLICAS, min_insync_replicas)?;
+        topic::apply_broker_topic_defaults(&mut log, &static_settings)?;
         let log_retention_check_interval = settings
             .millis(LOG_RETENTION_CHECK_INTERVAL_MS, Long, 1)?
             .unwrap_or(Duration::from_millis(300_000));
@@ -420,9 +427,26 @@ impl BrokerConfig {
                 .flag(UNCLEAN_LEADER_ELECTION_ENABLE)?
                 .unwrap_or(false),
             group_initial_rebalance_delay,
+            static_settings,
         };
         Ok((config, warnings))
     }
+}
+
+/// The known Kafka keys of `properties` (used or accepted), trimmed, last occurrence winning.
+fn known_settings(properties: &Properties) -> BTreeMap<String, String> {
+    let mut known = BTreeMap::new();
+    for (key, value, _line) in properties.iter() {
+        let key = key.trim();
+        let accepted = USED.contains(&key)
+            || ACCEPTED_UNUSED
+                .iter()
+                .any(|pattern| key_matches(key, pattern));
+        if accepted {
+            known.insert(key.to_owned(), value.trim().to_owned());
+        }
+    }
+    known
 }
 
 /// `listener.security.protocol.map`: `NAME:PROTOCOL` pairs, both upper-cased.
@@ -628,6 +652,7 @@ fn parse_log_config(settings: &Settings<'_>) -> Result<LogConfig, ConfigError> {
         flush_messages,
         flush_ms,
         max_message_bytes,
+        ..defaults
     })
 }
 

@@ -89,6 +89,7 @@ fn defaults_are_kafkas() {
             min_insync_replicas: 1,
             unclean_leader_election_enable: false,
             group_initial_rebalance_delay: Duration::from_secs(3),
+            static_settings: [("zookeeper.connect".to_owned(), "localhost:2181".to_owned())].into(),
         }
     );
     // The topic defaults Kafka documents for the broker.

@@ -1,5 +1,9 @@
 //! [`LogConfig`]: per-topic log settings under Kafka's names and defaults, and the
 //! [`Clock`] the log reads time from (injected so tests roll and expire without sleeping).
+//!
+//! A topic's effective settings are the broker's defaults (`BrokerConfig::log`) with the
+//! topic's overrides from `/config/topics/<topic>` applied by `LogConfig::with_overrides`,
+//! which lives beside the topic-config catalog in `crate::config::topic`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -34,6 +38,80 @@ pub struct LogConfig {
     /// `max.message.bytes` (broker-wide `message.max.bytes`): the largest record batch
     /// accepted, after compression.
     pub max_message_bytes: i32,
+    /// `cleanup.policy`: delete old segments, compact by key, both or neither.
+    pub cleanup_policy: CleanupPolicy,
+    /// `compression.type`: the codec batches are stored with (`producer` keeps the
+    /// producer's).
+    pub compression_type: TopicCompression,
+    /// `min.insync.replicas`: replicas that must hold a record before an `acks=all`
+    /// produce succeeds.
+    pub min_insync_replicas: i32,
+    /// `min.compaction.lag.ms`: a record stays uncompacted at least this long.
+    pub min_compaction_lag_ms: i64,
+    /// `delete.retention.ms`: how long compaction keeps delete tombstones.
+    pub delete_retention_ms: i64,
+}
+
+/// `cleanup.policy`: a list of `delete` and `compact` (an empty list is valid: neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanupPolicy {
+    /// `delete`: retention by time and size removes old segments.
+    pub delete: bool,
+    /// `compact`: the cleaner keeps the latest record per key.
+    pub compact: bool,
+}
+
+impl CleanupPolicy {
+    /// Kafka's default, `delete`.
+    pub const DELETE: CleanupPolicy = CleanupPolicy {
+        delete: true,
+        compact: false,
+    };
+}
+
+/// `compression.type` of a topic: Kafka's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicCompression {
+    /// `producer`: batches keep the producer's codec.
+    Producer,
+    /// `uncompressed`.
+    Uncompressed,
+    /// `gzip`.
+    Gzip,
+    /// `snappy`.
+    Snappy,
+    /// `lz4`.
+    Lz4,
+    /// `zstd`.
+    Zstd,
+}
+
+impl TopicCompression {
+    /// Kafka's name of the setting's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            TopicCompression::Producer => "producer",
+            TopicCompression::Uncompressed => "uncompressed",
+            TopicCompression::Gzip => "gzip",
+            TopicCompression::Snappy => "snappy",
+            TopicCompression::Lz4 => "lz4",
+            TopicCompression::Zstd => "zstd",
+        }
+    }
+
+    /// The value named `name` (exact, lower case, as Kafka accepts it).
+    pub fn from_name(name: &str) -> Option<TopicCompression> {
+        [
+            TopicCompression::Producer,
+            TopicCompression::Uncompressed,
+            TopicCompression::Gzip,
+            TopicCompression::Snappy,
+            TopicCompression::Lz4,
+            TopicCompression::Zstd,
+        ]
+        .into_iter()
+        .find(|codec| codec.name() == name)
+    }
 }
 
 impl Default for LogConfig {
@@ -49,6 +127,11 @@ impl Default for LogConfig {
             flush_messages: NEVER,
             flush_ms: NEVER,
             max_message_bytes: 1_048_588,
+            cleanup_policy: CleanupPolicy::DELETE,
+            compression_type: TopicCompression::Producer,
+            min_insync_replicas: 1,
+            min_compaction_lag_ms: 0,
+            delete_retention_ms: 86_400_000,
         }
     }
 }
