@@ -12,10 +12,13 @@
 //!   and the append signal that wakes long-poll fetches;
 //! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
 
+pub mod alter_configs;
 pub mod api_versions;
 pub mod create_topics;
+pub mod describe_configs;
 pub mod error_code;
 pub mod fetch;
+pub mod incremental_alter_configs;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
