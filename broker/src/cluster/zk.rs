@@ -206,6 +206,7 @@ pub async fn register_broker_patiently(
     patience: Duration,
 ) -> Result<i64, ClusterError> {
     let deadline = Instant::now() + patience;
+    let mut announced = false;
     loop {
         match register_broker(client, broker_id, registration).await {
             Err(ClusterError::BrokerIdTaken {
@@ -220,9 +221,12 @@ pub async fn register_broker_patiently(
                         session,
                     });
                 }
-                tracing::info!(
-                    "{path} is held by session {owner}; waiting for it to expire before registering"
-                );
+                if !announced {
+                    tracing::info!(
+                        "{path} is held by session 0x{owner:x}; waiting up to {patience:?} for it to expire before registering"
+                    );
+                    announced = true;
+                }
                 tokio::time::sleep(RETRY_PAUSE).await;
             }
             other => return other,
