@@ -234,11 +234,28 @@ async fn registration_controller_and_cluster_id_follow_kafkas_layout() {
     })
     .await;
 
-    let mut kafka = Client::connect(broker.address()).await;
-    let described = kafka.call(&DescribeClusterRequest::default(), 1).await;
+    // The broker's cache shows the election once its watch on /controller fired.
+    let kafka = tokio::sync::Mutex::new(Client::connect(broker.address()).await);
+    wait_until_async(
+        WAIT,
+        "DescribeCluster names broker 0 as controller",
+        || async {
+            let described = kafka
+                .lock()
+                .await
+                .call(&DescribeClusterRequest::default(), 1)
+                .await;
+            described.controller_id == BrokerId(0)
+        },
+    )
+    .await;
+    let described = kafka
+        .lock()
+        .await
+        .call(&DescribeClusterRequest::default(), 1)
+        .await;
     assert_eq!(described.error_code, 0);
     assert_eq!(described.cluster_id.as_str(), cluster_id);
-    assert_eq!(described.controller_id, BrokerId(0));
     assert_eq!(described.brokers.len(), 1);
     assert_eq!(described.brokers[0].port, i32::from(broker.port()));
     assert_eq!(described.brokers[0].rack.as_deref(), Some("r1"));
