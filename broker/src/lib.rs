@@ -18,7 +18,9 @@
 //!
 //! Replication, groups and the coordinator link come later (see DESIGN.md).
 
+pub mod cluster;
 pub mod config;
+pub mod controller;
 pub mod error;
 pub mod handler;
 pub mod log;

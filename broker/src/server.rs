@@ -1,62 +1,184 @@
-//! The in-process broker: [`Broker::start`] opens the log dir, binds the listener and
+//! The broker process in-process: [`Broker::start`] joins the cluster (coordinator session,
+//! persistent paths, cluster id), opens the log dir, binds every listener, registers
+//! `/brokers/ids/<id>` and starts the metadata refresh loop ([`crate::cluster`]), then
 //! accepts connections (each served by [`crate::network::connection::serve`] on its own
-//! task); [`BrokerHandle::stop`] stops accepting, drops every connection and closes the log
-//! dir cleanly.
+//! task, with the [`Context`] of its listener). [`BrokerHandle::stop`] is the controlled
+//! shutdown: stop accepting, drop every connection, deregister and close the session, close
+//! the log dir cleanly.
 //!
-//! [`ServerOptions`] holds what the request layer needs from server.properties, with Kafka's
-//! defaults, so a config loader can fill it.
+//! [`ServerOptions`] holds what the broker needs from server.properties, with Kafka's
+//! defaults; [`ServerOptions::from_config`] fills it from a loaded [`BrokerConfig`].
+//!
+//! Advertised host: a listener without one advertises the machine's host name (Kafka uses
+//! the canonical host name, `InetAddress.getLocalHost().getCanonicalHostName()`; std offers
+//! no reverse lookup, so this broker takes the kernel's host name when it resolves, else
+//! `localhost`, with a warning).
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use common::zk_layout::{BrokerRegistration, EndPoint, SecurityProtocol};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::cluster::{now_ms, Cluster, ClusterError, ClusterOptions};
+use crate::config::BrokerConfig;
 use crate::handler::{Context, Storage, StorageError};
 use crate::log::{LogConfig, LogDir, LogError, SystemClock};
 use crate::network::connection;
 
-/// The settings of the request layer (server.properties names in the field docs).
+/// One listener: where to bind and what to advertise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerOptions {
+    /// The listener name (`PLAINTEXT`).
+    pub name: String,
+    pub security_protocol: SecurityProtocol,
+    /// Host or IP to bind; `None`: all interfaces.
+    pub host: Option<String>,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// `advertised.listeners` host; `None`: the machine's host name.
+    pub advertised_host: Option<String>,
+    /// `advertised.listeners` port; `None` (or 0): the bound port.
+    pub advertised_port: Option<u16>,
+}
+
+impl ListenerOptions {
+    /// A PLAINTEXT listener on `host:port`, advertising the same host.
+    pub fn plaintext(host: &str, port: u16) -> Self {
+        ListenerOptions {
+            name: "PLAINTEXT".to_owned(),
+            security_protocol: SecurityProtocol::Plaintext,
+            host: Some(host.to_owned()),
+            port,
+            advertised_host: Some(host.to_owned()),
+            advertised_port: None,
+        }
+    }
+}
+
+/// The broker's settings (server.properties names in the field docs).
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// `listeners`: the address to bind; port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// `advertised.listeners` host; `None`: the bound IP.
-    pub advertised_host: Option<String>,
-    /// `advertised.listeners` port; `None`: the bound port.
-    pub advertised_port: Option<u16>,
+    /// `listeners` with their `advertised.listeners`; the first is the inter-broker one.
+    pub listeners: Vec<ListenerOptions>,
     /// `broker.id`.
     pub broker_id: i32,
+    /// `broker.rack`.
+    pub rack: Option<String>,
     /// `log.dirs` (one dir for now).
     pub log_dir: PathBuf,
     /// `num.partitions`: partitions of auto-created topics and of CreateTopics with -1.
     pub num_partitions: i32,
+    /// `default.replication.factor`: of auto-created topics and CreateTopics with -1.
+    pub default_replication_factor: i16,
     /// `message.max.bytes`: the largest record batch accepted.
     pub message_max_bytes: i32,
     /// `socket.request.max.bytes`: the largest request frame; larger closes the connection.
     pub socket_request_max_bytes: i32,
     /// `auto.create.topics.enable`.
     pub auto_create_topics_enable: bool,
+    /// `delete.topic.enable`.
+    pub delete_topic_enable: bool,
     /// Default topic settings (`log.segment.bytes`, `log.retention.ms`, ...).
     pub log_config: LogConfig,
+    /// `zookeeper.connect` (chroot included).
+    pub zookeeper_connect: String,
+    /// `zookeeper.session.timeout.ms`.
+    pub zookeeper_session_timeout: Duration,
+    /// `zookeeper.connection.timeout.ms`.
+    pub zookeeper_connection_timeout: Duration,
 }
 
 impl ServerOptions {
-    /// Kafka's defaults, listening on 0.0.0.0:9092, broker id 0.
+    /// Kafka's defaults: `PLAINTEXT://:9092`, broker id 0, coordinator at localhost:2181.
     pub fn new(log_dir: impl Into<PathBuf>) -> Self {
         ServerOptions {
-            listen: SocketAddr::from(([0, 0, 0, 0], 9092)),
-            advertised_host: None,
-            advertised_port: None,
+            listeners: vec![ListenerOptions {
+                name: "PLAINTEXT".to_owned(),
+                security_protocol: SecurityProtocol::Plaintext,
+                host: None,
+                port: 9092,
+                advertised_host: None,
+                advertised_port: None,
+            }],
             broker_id: 0,
+            rack: None,
             log_dir: log_dir.into(),
             num_partitions: 1,
+            default_replication_factor: 1,
             message_max_bytes: 1_048_588,
             socket_request_max_bytes: 104_857_600,
             auto_create_topics_enable: true,
+            delete_topic_enable: true,
             log_config: LogConfig::default(),
+            zookeeper_connect: "localhost:2181".to_owned(),
+            zookeeper_session_timeout: Duration::from_secs(18),
+            zookeeper_connection_timeout: Duration::from_secs(18),
+        }
+    }
+
+    /// The options of a loaded configuration (the first of `log.dirs` is used).
+    pub fn from_config(config: &BrokerConfig) -> Self {
+        let mut options = ServerOptions::new(
+            config
+                .log_dirs
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("/tmp/kafka-logs")),
+        );
+        let mut listeners = Vec::new();
+        for listener in &config.listeners {
+            let advertised = config
+                .advertised_listeners
+                .iter()
+                .find(|advertised| advertised.name == listener.name);
+            let security_protocol = config
+                .listener_security_protocol_map
+                .get(&listener.name)
+                .and_then(|name| SecurityProtocol::from_name(name))
+                .unwrap_or(SecurityProtocol::Plaintext);
+            listeners.push(ListenerOptions {
+                name: listener.name.clone(),
+                security_protocol,
+                host: listener.host.clone(),
+                port: listener.port,
+                advertised_host: advertised.and_then(|advertised| advertised.host.clone()),
+                advertised_port: advertised
+                    .map(|advertised| advertised.port)
+                    .filter(|port| *port != 0),
+            });
+        }
+        if !listeners.is_empty() {
+            options.listeners = listeners;
+        }
+        options.broker_id = config.broker_id;
+        options.rack = config.broker_rack.clone();
+        options.num_partitions = config.num_partitions;
+        options.default_replication_factor = config.default_replication_factor;
+        options.message_max_bytes = config.log.max_message_bytes;
+        options.socket_request_max_bytes =
+            i32::try_from(config.socket_request_max_bytes).unwrap_or(i32::MAX);
+        options.auto_create_topics_enable = config.auto_create_topics_enable;
+        options.delete_topic_enable = config.delete_topic_enable;
+        options.log_config = config.log.clone();
+        options.zookeeper_connect = config.zookeeper_connect.clone();
+        options.zookeeper_session_timeout = config.zookeeper_session_timeout;
+        options.zookeeper_connection_timeout = config.zookeeper_connection_timeout;
+        options
+    }
+
+    fn cluster_options(&self) -> ClusterOptions {
+        ClusterOptions {
+            broker_id: self.broker_id,
+            zookeeper_connect: self.zookeeper_connect.clone(),
+            session_timeout: self.zookeeper_session_timeout,
+            connection_timeout: self.zookeeper_connection_timeout,
+            delete_topic_enable: self.delete_topic_enable,
+            log_config: self.log_config.clone(),
         }
     }
 }
@@ -68,10 +190,14 @@ pub enum ServerError {
     OpenLogDir(#[from] LogError),
     #[error("binding {addr}: {source}")]
     Bind {
-        addr: SocketAddr,
+        addr: String,
         #[source]
         source: std::io::Error,
     },
+    #[error("no listener configured")]
+    NoListener,
+    #[error("{0}")]
+    Cluster(#[from] ClusterError),
     #[error("closing storage: {0}")]
     Storage(#[from] StorageError),
     #[error("broker task failed: {reason}")]
@@ -85,16 +211,29 @@ pub struct Broker;
 /// A running broker.
 #[derive(Debug)]
 pub struct BrokerHandle {
-    local_addr: SocketAddr,
+    broker_id: i32,
+    local_addrs: Vec<(String, SocketAddr)>,
     shutdown: watch::Sender<bool>,
-    acceptor: JoinHandle<()>,
+    acceptors: Vec<JoinHandle<()>>,
     storage: Storage,
+    cluster: Cluster,
 }
 
 impl Broker {
-    /// Opens (recovering if needed) the log dir and starts serving on `options.listen`.
-    /// Must be called inside a tokio runtime; returns once the listener is bound.
+    /// Joins the cluster, opens (recovering if needed) the log dir, binds the listeners,
+    /// registers this broker and starts serving. Must be called inside a tokio runtime;
+    /// returns once the first metadata read completed.
     pub async fn start(options: ServerOptions) -> Result<BrokerHandle, ServerError> {
+        let broker_id = options.broker_id;
+        tracing::info!("[KafkaServer id={broker_id}] starting");
+        if options.listeners.is_empty() {
+            return Err(ServerError::NoListener);
+        }
+        tracing::info!(
+            "[KafkaServer id={broker_id}] Connecting to zookeeper on {}",
+            options.zookeeper_connect
+        );
+        let cluster = Cluster::connect(options.cluster_options()).await?;
         let path = options.log_dir.clone();
         let config = options.log_config.clone();
         let log_dir =
@@ -103,37 +242,99 @@ impl Broker {
                 .map_err(|error| ServerError::Task {
                     reason: error.to_string(),
                 })??;
-        let listener =
-            TcpListener::bind(options.listen)
-                .await
-                .map_err(|source| ServerError::Bind {
-                    addr: options.listen,
-                    source,
-                })?;
-        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
-            addr: options.listen,
-            source,
-        })?;
+        tracing::info!(
+            "[LogManager broker={broker_id}] Loaded logs from {}",
+            options.log_dir.display()
+        );
         let storage = Storage::new(log_dir);
-        let context = Arc::new(Context {
-            advertised_host: options
+        let mut bound = Vec::new();
+        let mut endpoints = Vec::new();
+        for listener in &options.listeners {
+            let bind_host = listener
+                .host
+                .clone()
+                .unwrap_or_else(|| "0.0.0.0".to_owned());
+            let addr = format!("{bind_host}:{}", listener.port);
+            let bind_error = |source| ServerError::Bind {
+                addr: addr.clone(),
+                source,
+            };
+            let socket = TcpListener::bind(addr.as_str()).await.map_err(bind_error)?;
+            let local_addr = socket.local_addr().map_err(bind_error)?;
+            tracing::info!(
+                "Awaiting socket connections on {}:{}.",
+                local_addr.ip(),
+                local_addr.port()
+            );
+            let advertised_host = listener
                 .advertised_host
                 .clone()
-                .unwrap_or_else(|| local_addr.ip().to_string()),
-            advertised_port: i32::from(options.advertised_port.unwrap_or(local_addr.port())),
-            options,
-            storage: storage.clone(),
-        });
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let acceptor = tokio::spawn(accept_loop(listener, context, shutdown_rx));
-        tracing::info!(%local_addr, "broker listening");
+                .or_else(|| listener.host.clone().filter(|host| host != "0.0.0.0"))
+                .unwrap_or_else(default_host_name);
+            let advertised_port = listener.advertised_port.unwrap_or(local_addr.port());
+            endpoints.push(EndPoint::new(
+                &listener.name,
+                &advertised_host,
+                advertised_port,
+                listener.security_protocol,
+            ));
+            bound.push((
+                listener.name.clone(),
+                socket,
+                local_addr,
+                advertised_host,
+                advertised_port,
+            ));
+        }
+        let registration =
+            BrokerRegistration::new(endpoints, options.rack.clone(), -1, now_ms(), Vec::new());
+        if let Err(error) = cluster.start(registration, storage.clone()).await {
+            cluster.shutdown().await;
+            let _ = storage.close().await;
+            return Err(error.into());
+        }
+        let (shutdown, _) = watch::channel(false);
+        let mut acceptors = Vec::new();
+        let mut local_addrs = Vec::new();
+        for (name, socket, local_addr, advertised_host, advertised_port) in bound {
+            let context = Arc::new(Context {
+                options: options.clone(),
+                listener_name: name.clone(),
+                advertised_host,
+                advertised_port: i32::from(advertised_port),
+                storage: storage.clone(),
+                cluster: cluster.clone(),
+            });
+            acceptors.push(tokio::spawn(accept_loop(
+                socket,
+                context,
+                shutdown.subscribe(),
+            )));
+            local_addrs.push((name, local_addr));
+        }
+        tracing::info!("[KafkaServer id={broker_id}] started");
         Ok(BrokerHandle {
-            local_addr,
+            broker_id,
+            local_addrs,
             shutdown,
-            acceptor,
+            acceptors,
             storage,
+            cluster,
         })
     }
+}
+
+/// The kernel's host name when it resolves, else `localhost` (see the module docs).
+pub fn default_host_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|text| text.trim().to_owned())
+        .unwrap_or_default();
+    if !name.is_empty() && (name.as_str(), 0).to_socket_addrs().is_ok() {
+        return name;
+    }
+    tracing::warn!("host name {name:?} does not resolve; advertising localhost");
+    "localhost".to_owned()
 }
 
 async fn accept_loop(
@@ -163,19 +364,44 @@ async fn accept_loop(
 }
 
 impl BrokerHandle {
-    /// The address the listener is bound to.
+    /// The address the first listener is bound to.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.local_addrs
+            .first()
+            .map(|(_, addr)| *addr)
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
-    /// Stops accepting, closes every connection, then closes the log dir cleanly (all logs
+    /// Every listener's name and bound address.
+    pub fn listener_addrs(&self) -> &[(String, SocketAddr)] {
+        &self.local_addrs
+    }
+
+    /// The cluster link (metadata cache, admin writes).
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// The log dir, shared with the request handlers.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Controlled shutdown: stops accepting, closes every connection, deregisters from the
+    /// coordinator and closes the session, then closes the log dir cleanly (all logs
     /// flushed, checkpoints and the clean-shutdown marker written on return).
     pub async fn stop(self) -> Result<(), ServerError> {
+        let broker_id = self.broker_id;
+        tracing::info!("[KafkaServer id={broker_id}] shutting down");
         let _ = self.shutdown.send(true);
-        self.acceptor.await.map_err(|error| ServerError::Task {
-            reason: error.to_string(),
-        })?;
+        for acceptor in self.acceptors {
+            acceptor.await.map_err(|error| ServerError::Task {
+                reason: error.to_string(),
+            })?;
+        }
+        self.cluster.shutdown().await;
         self.storage.close().await?;
+        tracing::info!("[KafkaServer id={broker_id}] shut down completed");
         Ok(())
     }
 }

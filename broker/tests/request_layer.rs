@@ -1,12 +1,15 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 //! The request layer end to end: an in-process broker on 127.0.0.1:0 with a temp log dir,
+//! registered with a real coordinator process (the `coordinator` binary beside this test's
+//! `broker` binary, or Apache ZooKeeper with `COORDINATOR_TEST_SERVER=apache-zookeeper`),
 //! driven by a small client built on the `kafka-protocol` crate (encode request, frame,
 //! read the response frame, decode).
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use broker::record::BatchBuilder;
-use broker::server::{Broker, BrokerHandle, ServerOptions};
+use broker::server::{Broker, BrokerHandle, ListenerOptions, ServerOptions};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
@@ -16,6 +19,7 @@ use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProdu
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 use kafka_protocol::ResponseError;
+use testkit::CoordinatorProcess;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -88,15 +92,47 @@ impl Client {
     }
 }
 
-async fn start() -> (BrokerHandle, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
+/// The coordinator binary sits beside the broker binary in the same target dir.
+fn coordinator_binary() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_BIN_EXE_broker")).with_file_name("coordinator");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p coordinator` (or `cargo test --workspace`)",
+        path.display()
+    );
+    path
+}
+
+/// What a test broker needs kept alive: its log dir and its coordinator.
+struct Guard {
+    _dir: tempfile::TempDir,
+    _coordinator: CoordinatorProcess,
+}
+
+fn options_for(coordinator: &CoordinatorProcess, dir: &tempfile::TempDir) -> ServerOptions {
     let mut options = ServerOptions::new(dir.path().join("logs"));
-    options.listen = "127.0.0.1:0".parse().unwrap();
+    options.listeners = vec![ListenerOptions::plaintext("127.0.0.1", 0)];
+    options.zookeeper_connect = coordinator.connect_string();
+    options.zookeeper_session_timeout = Duration::from_secs(6);
+    options
+}
+
+async fn start() -> (BrokerHandle, Guard) {
+    let coordinator = CoordinatorProcess::start(&coordinator_binary(), &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = options_for(&coordinator, &dir);
     options.broker_id = 7;
     options.auto_create_topics_enable = false;
     options.message_max_bytes = 10_000;
     options.socket_request_max_bytes = 1_000_000;
-    (Broker::start(options).await.unwrap(), dir)
+    let broker = Broker::start(options).await.unwrap();
+    (
+        broker,
+        Guard {
+            _dir: dir,
+            _coordinator: coordinator,
+        },
+    )
 }
 
 fn name(topic: &str) -> TopicName {
@@ -182,7 +218,7 @@ async fn api_versions_lists_only_served_apis_and_answers_unsupported_versions_wi
         assert_eq!(response.error_code, 0);
         let mut keys: Vec<i16> = response.api_keys.iter().map(|key| key.api_key).collect();
         keys.sort_unstable();
-        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19]);
+        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 37, 60]);
         let fetch = response
             .api_keys
             .iter()
@@ -211,7 +247,7 @@ async fn api_versions_lists_only_served_apis_and_answers_unsupported_versions_wi
         response.error_code,
         ResponseError::UnsupportedVersion.code()
     );
-    assert_eq!(response.api_keys.len(), 6);
+    assert_eq!(response.api_keys.len(), 9);
     // The connection still works afterwards.
     let again = client.call(&ApiVersionsRequest::default(), 3).await;
     assert_eq!(again.error_code, 0);
@@ -266,6 +302,10 @@ async fn create_topics_then_metadata_shows_this_broker_leading_every_partition()
         response.topics[0].error_code,
         ResponseError::InvalidReplicationFactor.code()
     );
+    assert_eq!(
+        response.topics[0].error_message.as_deref(),
+        Some("Replication factor: 3 larger than available brokers: 1.")
+    );
 
     let mut request = MetadataRequest::default();
     let mut wanted = MetadataRequestTopic::default();
@@ -305,9 +345,9 @@ async fn create_topics_then_metadata_shows_this_broker_leading_every_partition()
 
 #[tokio::test]
 async fn metadata_auto_creates_topics_when_enabled() {
+    let coordinator = CoordinatorProcess::start(&coordinator_binary(), &[]).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut options = ServerOptions::new(dir.path());
-    options.listen = "127.0.0.1:0".parse().unwrap();
+    let mut options = options_for(&coordinator, &dir);
     options.num_partitions = 2;
     let broker = Broker::start(options).await.unwrap();
     let mut client = Client::connect(&broker).await;
@@ -316,9 +356,31 @@ async fn metadata_auto_creates_topics_when_enabled() {
     wanted.name = Some(name("fresh"));
     request.topics = Some(vec![wanted]);
     request.allow_auto_topic_creation = true;
+    // As Kafka: the first answer says the leader is on its way.
     let metadata = client.call(&request, 8).await;
-    assert_eq!(metadata.topics[0].error_code, 0);
-    assert_eq!(metadata.topics[0].partitions.len(), 2);
+    assert_eq!(
+        metadata.topics[0].error_code,
+        ResponseError::LeaderNotAvailable.code()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let metadata = client.call(&request, 8).await;
+        let topic = &metadata.topics[0];
+        if topic.error_code == 0
+            && topic.partitions.len() == 2
+            && topic
+                .partitions
+                .iter()
+                .all(|partition| partition.error_code == 0)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "auto-created topic never got leaders"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     broker.stop().await.unwrap();
 }
 

@@ -4,6 +4,7 @@
 use kafka_protocol::ResponseError;
 
 use super::StorageError;
+use crate::cluster::ClusterError;
 use crate::log::LogError;
 use crate::record::RecordError;
 
@@ -14,6 +15,30 @@ pub fn storage_error_code(error: &StorageError) -> ResponseError {
         StorageError::UnknownTopicOrPartition { .. } => ResponseError::UnknownTopicOrPartition,
         StorageError::Closed | StorageError::Poisoned => ResponseError::KafkaStorageError,
         StorageError::Task { .. } => ResponseError::UnknownServerError,
+    }
+}
+
+/// The code a failed cluster operation (topic admin) is answered with.
+pub fn cluster_error_code(error: &ClusterError) -> ResponseError {
+    match error {
+        ClusterError::TopicExists { .. } | ClusterError::TopicMarkedForDeletion { .. } => {
+            ResponseError::TopicAlreadyExists
+        }
+        ClusterError::TopicCollides { .. } => ResponseError::InvalidTopicException,
+        ClusterError::UnknownTopic { .. } => ResponseError::UnknownTopicOrPartition,
+        ClusterError::DeletionDisabled { .. } => ResponseError::TopicDeletionDisabled,
+        ClusterError::InvalidReplicationFactor { .. } => ResponseError::InvalidReplicationFactor,
+        ClusterError::InvalidPartitions { .. } => ResponseError::InvalidPartitions,
+        ClusterError::InvalidReplicaAssignment { .. } => ResponseError::InvalidReplicaAssignment,
+        ClusterError::InvalidConfig { .. } => ResponseError::InvalidConfig,
+        ClusterError::TimedOut { .. } => ResponseError::RequestTimedOut,
+        ClusterError::ControllerMoved { .. } => ResponseError::NotController,
+        ClusterError::ConnectionTimeout { .. }
+        | ClusterError::Zookeeper { .. }
+        | ClusterError::ShuttingDown => ResponseError::RequestTimedOut,
+        ClusterError::BadConnectString { .. }
+        | ClusterError::BrokerIdTaken { .. }
+        | ClusterError::Layout { .. } => ResponseError::UnknownServerError,
     }
 }
 

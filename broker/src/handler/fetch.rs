@@ -118,13 +118,27 @@ async fn read_all(
     response_max: usize,
 ) -> Vec<PartitionRead> {
     let count = wanted.len();
+    // Only the leader serves a partition (NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION).
+    let refused: Vec<Option<ResponseError>> = wanted
+        .iter()
+        .map(|fetch| context.partition_error(&fetch.topic, fetch.partition))
+        .collect();
     let outcome = context
         .storage
         .run(move |dir| {
             let mut reads = Vec::with_capacity(wanted.len());
             let mut remaining = response_max;
             let mut total = 0usize;
-            for fetch in wanted {
+            for (fetch, refused) in wanted.into_iter().zip(refused) {
+                if let Some(code) = refused {
+                    reads.push(PartitionRead {
+                        error: Some(code),
+                        records: Vec::new(),
+                        log_start_offset: -1,
+                        log_end_offset: -1,
+                    });
+                    continue;
+                }
                 let read = match partition_log_mut(dir, &fetch.topic, fetch.partition) {
                     Err(error) => failed(&error, -1, -1),
                     Ok(log) => {

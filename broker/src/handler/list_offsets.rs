@@ -29,6 +29,14 @@ pub async fn handle(context: &Context, request: ListOffsetsRequest) -> ListOffse
         for partition in topic.partitions {
             let mut partition_response = ListOffsetsPartitionResponse::default();
             partition_response.partition_index = partition.partition_index;
+            if let Some(code) = context.partition_error(&name, partition.partition_index) {
+                partition_response.error_code = code.code();
+                partition_response.offset = -1;
+                partition_response.timestamp = -1;
+                partition_response.leader_epoch = -1;
+                topic_response.partitions.push(partition_response);
+                continue;
+            }
             let topic_name = name.clone();
             let index = partition.partition_index;
             let timestamp = partition.timestamp;

@@ -6,15 +6,23 @@
 //! domain errors become wire codes in [`error_code`] → the response is encoded with the
 //! version and correlation id of the request.
 //!
-//! - [`api_versions`], [`metadata`], [`create_topics`], [`produce`], [`fetch`],
-//!   [`list_offsets`] — the APIs this broker serves;
+//! - [`api_versions`], [`metadata`], [`create_topics`], [`delete_topics`],
+//!   [`create_partitions`], [`describe_cluster`], [`produce`], [`fetch`], [`list_offsets`] —
+//!   the APIs this broker serves;
 //! - [`storage`] — [`Storage`]: the log dir behind a lock, used only from blocking tasks,
 //!   and the append signal that wakes long-poll fetches;
 //! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
+//!
+//! Cluster state comes from [`Context::cluster`]: [`Context::metadata`] is the cached
+//! snapshot, [`Context::partition_error`] the leadership check Produce, Fetch and
+//! ListOffsets make per partition.
 
 pub mod alter_configs;
 pub mod api_versions;
+pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_cluster;
 pub mod describe_configs;
 pub mod error_code;
 pub mod fetch;
@@ -25,24 +33,58 @@ pub mod produce;
 pub mod storage;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use std::sync::Arc;
+
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, ListOffsetsRequest,
-    MetadataRequest, ProduceRequest, RequestHeader, ResponseHeader,
+    ApiKey, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
+    DescribeClusterRequest, FetchRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
+    RequestHeader, ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
+use kafka_protocol::ResponseError;
 
+use crate::cluster::{Cluster, Leadership, MetadataImage};
 use crate::network::NetworkError;
 use crate::server::ServerOptions;
 pub use storage::{Storage, StorageError};
 
-/// What every handler sees: the options, this broker's advertised endpoint, the storage.
+/// What every handler sees: the options, the listener the request came in on with its
+/// advertised endpoint, the storage and the cluster link. One per listener.
 #[derive(Debug)]
 pub struct Context {
     pub options: ServerOptions,
-    /// The host clients are told to connect to (Metadata's broker list).
+    /// The listener's name (`PLAINTEXT`): Metadata answers with each broker's endpoint of
+    /// this listener.
+    pub listener_name: String,
+    /// The host clients of this listener are told to connect to.
     pub advertised_host: String,
     pub advertised_port: i32,
     pub storage: Storage,
+    pub cluster: Cluster,
+}
+
+impl Context {
+    /// The cached cluster metadata (a cheap snapshot).
+    pub fn metadata(&self) -> Arc<MetadataImage> {
+        self.cluster.image()
+    }
+
+    /// Whether this broker leads `topic`/`partition`.
+    pub fn leadership(&self, topic: &str, partition: i32) -> Leadership {
+        self.metadata()
+            .leadership(self.options.broker_id, topic, partition)
+    }
+
+    /// `None` when this broker leads the partition; else the code to answer with:
+    /// NOT_LEADER_OR_FOLLOWER (another broker leads it, or none does right now) or
+    /// UNKNOWN_TOPIC_OR_PARTITION.
+    pub fn partition_error(&self, topic: &str, partition: i32) -> Option<ResponseError> {
+        match self.leadership(topic, partition) {
+            Leadership::Local => None,
+            Leadership::NotLeader => Some(ResponseError::NotLeaderOrFollower),
+            Leadership::Unknown => Some(ResponseError::UnknownTopicOrPartition),
+        }
+    }
 }
 
 /// Highest Produce version served: v13 addresses topics by id, which this broker does not
@@ -52,13 +94,16 @@ const PRODUCE_MAX_VERSION: i16 = 12;
 const FETCH_MAX_VERSION: i16 = 12;
 
 /// The APIs this broker serves, in ApiVersions order.
-pub const SERVED_APIS: [ApiKey; 6] = [
+pub const SERVED_APIS: [ApiKey; 9] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
     ApiKey::Metadata,
     ApiKey::ApiVersions,
     ApiKey::CreateTopics,
+    ApiKey::DeleteTopics,
+    ApiKey::CreatePartitions,
+    ApiKey::DescribeCluster,
 ];
 
 /// The versions served for `api_key` (the crate's range, capped where a later version
@@ -75,6 +120,9 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
         ApiKey::Metadata => Some(MetadataRequest::VERSIONS),
         ApiKey::ApiVersions => Some(ApiVersionsRequest::VERSIONS),
         ApiKey::CreateTopics => Some(CreateTopicsRequest::VERSIONS),
+        ApiKey::DeleteTopics => Some(DeleteTopicsRequest::VERSIONS),
+        ApiKey::CreatePartitions => Some(CreatePartitionsRequest::VERSIONS),
+        ApiKey::DescribeCluster => Some(DescribeClusterRequest::VERSIONS),
         _ => None,
     }
 }
@@ -102,7 +150,22 @@ pub async fn dispatch(
         }
         ApiKey::CreateTopics => {
             let request = decode_body(&mut body, api_key, version)?;
-            let response = create_topics::handle(context, request).await;
+            let response = create_topics::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::DeleteTopics => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = delete_topics::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::CreatePartitions => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = create_partitions::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::DescribeCluster => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = describe_cluster::handle(context, request);
             encode_response(api_key, version, correlation_id, &response)?
         }
         ApiKey::Produce => {

@@ -80,6 +80,9 @@ async fn append(
     partition: i32,
     records: bytes::Bytes,
 ) -> Result<Appended, ResponseError> {
+    if let Some(code) = context.partition_error(topic, partition) {
+        return Err(code);
+    }
     let max = usize::try_from(context.options.message_max_bytes).unwrap_or(0);
     let batches = split_batches(&records).map_err(|error| record_error_code(&error))?;
     if batches.iter().any(|batch| batch.size_in_bytes() > max) {

@@ -1,0 +1,279 @@
+//! What the controller must change, decided from a [`MetadataImage`] alone (no I/O):
+//!
+//! - a topic under `/admin/delete_topics` is deleted (its assignment, partition states and
+//!   config), or only its marker is removed when the topic is already gone; nothing else is
+//!   done for it;
+//! - a partition without state gets one: leader = the first live replica in assignment
+//!   order, ISR = the live replicas, leader epoch 0 (none is written while no replica lives);
+//! - a partition whose leader is not live (or that has no leader) gets a new leader: the
+//!   first replica in assignment order that is live and in the ISR; the ISR shrinks to its
+//!   live members, keeping the last member when none lives (unclean election is off, so a
+//!   partition whose whole ISR is down waits with leader -1 for one of them to return). Each
+//!   leader change bumps the leader epoch and is written conditionally on the state node's
+//!   version.
+
+use common::zk_layout::{LeaderRecoveryState, PartitionState};
+
+use crate::cluster::image::{LeaderAndIsr, MetadataImage, PartitionImage};
+
+/// One change to make in the coordinator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControllerAction {
+    /// Create `/brokers/topics/<t>/partitions/<p>/state`.
+    CreatePartitionState {
+        topic: String,
+        partition: i32,
+        state: PartitionState,
+    },
+    /// Overwrite the state node if its version is still `expected_version`.
+    UpdatePartitionState {
+        topic: String,
+        partition: i32,
+        state: PartitionState,
+        expected_version: i32,
+    },
+    /// Delete the topic's znodes, its config, then its deletion marker.
+    DeleteTopic { topic: String },
+    /// Remove a deletion marker whose topic does not exist.
+    RemoveDeletionMarker { topic: String },
+}
+
+/// The changes that bring `image` to the state the controller wants.
+pub fn plan(image: &MetadataImage, controller_epoch: i32) -> Vec<ControllerAction> {
+    let mut actions = Vec::new();
+    for topic in &image.topics_marked_for_deletion {
+        if image.topics.contains_key(topic) {
+            actions.push(ControllerAction::DeleteTopic {
+                topic: topic.clone(),
+            });
+        } else {
+            actions.push(ControllerAction::RemoveDeletionMarker {
+                topic: topic.clone(),
+            });
+        }
+    }
+    for (name, topic) in &image.topics {
+        if image.topics_marked_for_deletion.contains(name) {
+            continue;
+        }
+        for (index, partition) in &topic.partitions {
+            if let Some(action) = plan_partition(image, name, *index, partition, controller_epoch) {
+                actions.push(action);
+            }
+        }
+    }
+    actions
+}
+
+fn plan_partition(
+    image: &MetadataImage,
+    topic: &str,
+    partition: i32,
+    current: &PartitionImage,
+    controller_epoch: i32,
+) -> Option<ControllerAction> {
+    let live: Vec<i32> = current
+        .replicas
+        .iter()
+        .copied()
+        .filter(|replica| image.is_live(*replica))
+        .collect();
+    match &current.state {
+        None => {
+            let leader = *live.first()?;
+            Some(ControllerAction::CreatePartitionState {
+                topic: topic.to_owned(),
+                partition,
+                state: new_state(leader, 0, live, controller_epoch),
+            })
+        }
+        Some(state) => {
+            if state.leader >= 0 && image.is_live(state.leader) {
+                return None;
+            }
+            let (leader, isr) = elect_leader(&current.replicas, state, |id| image.is_live(id));
+            if leader == state.leader && isr == state.isr {
+                return None;
+            }
+            Some(ControllerAction::UpdatePartitionState {
+                topic: topic.to_owned(),
+                partition,
+                state: new_state(
+                    leader,
+                    state.leader_epoch.saturating_add(1),
+                    isr,
+                    controller_epoch,
+                ),
+                expected_version: state.zk_version,
+            })
+        }
+    }
+}
+
+/// The new leader (-1 for none) and ISR of a partition whose leader is gone.
+pub fn elect_leader(
+    replicas: &[i32],
+    state: &LeaderAndIsr,
+    is_live: impl Fn(i32) -> bool,
+) -> (i32, Vec<i32>) {
+    let live_isr: Vec<i32> = state
+        .isr
+        .iter()
+        .copied()
+        .filter(|member| is_live(*member))
+        .collect();
+    let leader = replicas
+        .iter()
+        .copied()
+        .find(|replica| live_isr.contains(replica))
+        .or_else(|| live_isr.first().copied())
+        .unwrap_or(-1);
+    let isr = if live_isr.is_empty() {
+        // Kafka keeps the last ISR member so that it can lead again when it returns.
+        state.isr.iter().copied().take(1).collect()
+    } else {
+        live_isr
+    };
+    (leader, isr)
+}
+
+fn new_state(
+    leader: i32,
+    leader_epoch: i32,
+    isr: Vec<i32>,
+    controller_epoch: i32,
+) -> PartitionState {
+    PartitionState {
+        leader,
+        leader_epoch,
+        controller_epoch,
+        isr,
+        leader_recovery_state: LeaderRecoveryState::Recovered,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::cluster::image::BrokerInfo;
+
+    fn image(live: &[i32]) -> MetadataImage {
+        let mut image = MetadataImage::default();
+        for id in live {
+            image.brokers.insert(
+                *id,
+                BrokerInfo {
+                    id: *id,
+                    endpoints: Vec::new(),
+                    rack: None,
+                    epoch: 1,
+                },
+            );
+        }
+        image
+    }
+
+    fn add_partition(image: &mut MetadataImage, replicas: &[i32], state: Option<LeaderAndIsr>) {
+        let topic = image.topics.entry("t".to_owned()).or_default();
+        let index = i32::try_from(topic.partitions.len()).unwrap();
+        topic.partitions.insert(
+            index,
+            PartitionImage {
+                replicas: replicas.to_vec(),
+                state,
+            },
+        );
+    }
+
+    fn state(leader: i32, epoch: i32, isr: &[i32]) -> LeaderAndIsr {
+        LeaderAndIsr {
+            leader,
+            leader_epoch: epoch,
+            isr: isr.to_vec(),
+            controller_epoch: 1,
+            zk_version: 4,
+        }
+    }
+
+    #[test]
+    fn new_partitions_get_the_first_live_replica_as_leader() {
+        let mut image = image(&[2, 3]);
+        add_partition(&mut image, &[1, 2, 3], None);
+        let actions = plan(&image, 7);
+        assert_eq!(
+            actions,
+            vec![ControllerAction::CreatePartitionState {
+                topic: "t".to_owned(),
+                partition: 0,
+                state: new_state(2, 0, vec![2, 3], 7),
+            }]
+        );
+    }
+
+    #[test]
+    fn partitions_without_live_replicas_wait() {
+        let mut image = image(&[5]);
+        add_partition(&mut image, &[1, 2], None);
+        assert!(plan(&image, 1).is_empty());
+    }
+
+    #[test]
+    fn a_dead_leader_is_replaced_from_the_isr_with_a_bumped_epoch() {
+        let mut image = image(&[2, 3]);
+        add_partition(&mut image, &[1, 3, 2], Some(state(1, 4, &[1, 2, 3])));
+        let actions = plan(&image, 2);
+        assert_eq!(
+            actions,
+            vec![ControllerAction::UpdatePartitionState {
+                topic: "t".to_owned(),
+                partition: 0,
+                state: new_state(3, 5, vec![2, 3], 2),
+                expected_version: 4,
+            }]
+        );
+    }
+
+    #[test]
+    fn a_live_leader_is_left_alone() {
+        let mut image = image(&[1]);
+        add_partition(&mut image, &[1], Some(state(1, 0, &[1])));
+        assert!(plan(&image, 1).is_empty());
+    }
+
+    #[test]
+    fn without_a_live_isr_member_the_leader_becomes_none_and_the_isr_keeps_one() {
+        let (leader, isr) = elect_leader(&[1, 2], &state(1, 0, &[1, 2]), |_| false);
+        assert_eq!((leader, isr), (-1, vec![1]));
+        // Once the partition shows leader -1 and ISR [1], nothing changes until 1 returns.
+        let mut waiting = image(&[2]);
+        add_partition(&mut waiting, &[1, 2], Some(state(-1, 1, &[1])));
+        assert!(plan(&waiting, 1).is_empty());
+        let mut back = image(&[1, 2]);
+        add_partition(&mut back, &[1, 2], Some(state(-1, 1, &[1])));
+        assert!(matches!(
+            &plan(&back, 1)[..],
+            [ControllerAction::UpdatePartitionState { state, .. }] if state.leader == 1 && state.leader_epoch == 2
+        ));
+    }
+
+    #[test]
+    fn marked_topics_are_deleted_and_stale_markers_removed() {
+        let mut image = image(&[1]);
+        add_partition(&mut image, &[1], None);
+        image.topics_marked_for_deletion.insert("t".to_owned());
+        image.topics_marked_for_deletion.insert("gone".to_owned());
+        let actions = plan(&image, 1);
+        assert_eq!(
+            actions,
+            vec![
+                ControllerAction::RemoveDeletionMarker {
+                    topic: "gone".to_owned()
+                },
+                ControllerAction::DeleteTopic {
+                    topic: "t".to_owned()
+                },
+            ]
+        );
+    }
+}
