@@ -91,6 +91,9 @@ pub struct ServerOptions {
     pub zookeeper_session_timeout: Duration,
     /// `zookeeper.connection.timeout.ms`.
     pub zookeeper_connection_timeout: Duration,
+    /// The whole configuration, for DescribeConfigs (a broker's settings and the defaults
+    /// topic configs fall back to). [`ServerOptions::new`] holds Kafka's defaults.
+    pub config: Arc<BrokerConfig>,
 }
 
 impl ServerOptions {
@@ -118,6 +121,7 @@ impl ServerOptions {
             zookeeper_connect: "localhost:2181".to_owned(),
             zookeeper_session_timeout: Duration::from_secs(18),
             zookeeper_connection_timeout: Duration::from_secs(18),
+            config: Arc::new(BrokerConfig::defaults()),
         }
     }
 
@@ -168,6 +172,7 @@ impl ServerOptions {
         options.zookeeper_connect = config.zookeeper_connect.clone();
         options.zookeeper_session_timeout = config.zookeeper_session_timeout;
         options.zookeeper_connection_timeout = config.zookeeper_connection_timeout;
+        options.config = Arc::new(config.clone());
         options
     }
 

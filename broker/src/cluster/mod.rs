@@ -42,6 +42,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use zookeeper_client::{Client, SessionState};
 
+use crate::config::topic::validate_topic_overrides;
 use crate::controller::{self, Controllership};
 use crate::handler::Storage;
 use crate::log::LogConfig;
@@ -282,10 +283,8 @@ impl Cluster {
                 });
             }
         }
-        topic_config::validate_overrides(&topic.config).map_err(|error| {
-            ClusterError::InvalidConfig {
-                message: error.to_string(),
-            }
+        validate_topic_overrides(&topic.config).map_err(|error| ClusterError::InvalidConfig {
+            message: error.to_string(),
         })?;
         let topic_id = Uuid::random();
         if validate_only {
@@ -405,7 +404,7 @@ impl Cluster {
                 topic: topic.to_owned(),
             });
         }
-        topic_config::validate_overrides(&config).map_err(|error| ClusterError::InvalidConfig {
+        validate_topic_overrides(&config).map_err(|error| ClusterError::InvalidConfig {
             message: error.to_string(),
         })?;
         write_entity_config(&client, topic, &config).await?;

@@ -288,6 +288,18 @@ impl BrokerConfig {
         BrokerConfig::from_properties(&properties)
     }
 
+    /// Kafka's defaults, as an empty server.properties with `zookeeper.connect=localhost:2181`
+    /// gives them (for in-process brokers built from options rather than a file).
+    pub fn defaults() -> BrokerConfig {
+        let mut properties = Properties::default();
+        properties.set(ZOOKEEPER_CONNECT, "localhost:2181");
+        match BrokerConfig::from_properties(&properties) {
+            Ok((config, _)) => config,
+            // Every default is in range and zookeeper.connect is set: nothing can fail.
+            Err(error) => panic!("Kafka's defaults must load: {error}"),
+        }
+    }
+
     /// Builds the configuration from parsed properties; the warnings are for the operator.
     pub fn from_properties(
         properties: &Properties,

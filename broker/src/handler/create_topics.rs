@@ -30,15 +30,11 @@ use kafka_protocol::ResponseError;
 
 use super::error_code::cluster_error_code;
 use super::Context;
-use crate::cluster::topic_config::{effective_config, mapped_values};
+use crate::config::topic::{describe_topic, DescribeOptions};
 use crate::cluster::NewTopic;
 
 /// Kafka's longest topic name (a folder name `<topic>-<partition>` must fit 255 bytes).
 pub const MAX_TOPIC_NAME_LEN: usize = 249;
-
-/// `config_source` of a topic override (DYNAMIC_TOPIC_CONFIG) and of a default.
-const SOURCE_TOPIC_OVERRIDE: i8 = 1;
-const SOURCE_DEFAULT: i8 = 5;
 
 /// Why a topic name is refused (the text goes into the response's error message).
 pub fn validate_topic_name(name: &str) -> Result<(), String> {
@@ -144,37 +140,29 @@ fn set_error(result: &mut CreatableTopicResult, code: ResponseError, message: St
     result.configs = None;
 }
 
-/// The effective configs of a new topic (v5+): the log settings this broker maps, with
-/// their source, and any other override.
+/// The configs of a new topic (v5+): every topic config with its effective value and
+/// source, as DescribeConfigs would list them.
 fn topic_configs(
     context: &Context,
     overrides: &BTreeMap<String, String>,
 ) -> Vec<CreatableTopicConfigs> {
-    let effective = effective_config(&context.options.log_config, overrides);
-    let mut configs = Vec::new();
-    let mut listed = BTreeSet::new();
-    for (name, value) in mapped_values(&effective) {
-        listed.insert(name.to_owned());
-        configs.push(config_entry(name, &value, overrides.contains_key(name)));
-    }
-    for (name, value) in overrides {
-        if !listed.contains(name) {
-            configs.push(config_entry(name, value, true));
-        }
-    }
-    configs
-}
-
-fn config_entry(name: &str, value: &str, overridden: bool) -> CreatableTopicConfigs {
-    let mut entry = CreatableTopicConfigs::default();
-    entry.name = StrBytes::from_string(name.to_owned());
-    entry.value = Some(StrBytes::from_string(value.to_owned()));
-    entry.config_source = if overridden {
-        SOURCE_TOPIC_OVERRIDE
-    } else {
-        SOURCE_DEFAULT
+    let options = DescribeOptions {
+        keys: None,
+        include_synonyms: false,
+        include_documentation: false,
     };
-    entry
+    describe_topic(overrides, &context.options.config, options)
+        .into_iter()
+        .map(|entry| {
+            let mut config = CreatableTopicConfigs::default();
+            config.name = StrBytes::from_string(entry.name);
+            config.value = entry.value.map(StrBytes::from_string);
+            config.read_only = entry.read_only;
+            config.config_source = entry.source.id();
+            config.is_sensitive = entry.is_sensitive;
+            config
+        })
+        .collect()
 }
 
 /// The topic to create, or the code and message it is refused with.

@@ -7,8 +7,10 @@
 //! version and correlation id of the request.
 //!
 //! - [`api_versions`], [`metadata`], [`create_topics`], [`delete_topics`],
-//!   [`create_partitions`], [`describe_cluster`], [`produce`], [`fetch`], [`list_offsets`] —
-//!   the APIs this broker serves;
+//!   [`create_partitions`], [`describe_cluster`], [`produce`], [`fetch`], [`list_offsets`],
+//!   [`configs`] (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs over the pure
+//!   [`describe_configs`], [`alter_configs`], [`incremental_alter_configs`]) — the APIs this
+//!   broker serves;
 //! - [`storage`] — [`Storage`]: the log dir behind a lock, used only from blocking tasks,
 //!   and the append signal that wakes long-poll fetches;
 //! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
@@ -19,6 +21,7 @@
 
 pub mod alter_configs;
 pub mod api_versions;
+pub mod configs;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_topics;
@@ -36,8 +39,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use std::sync::Arc;
 
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
-    DescribeClusterRequest, FetchRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
+    AlterConfigsRequest, ApiKey, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
+    DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, IncrementalAlterConfigsRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
     RequestHeader, ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
@@ -94,7 +97,7 @@ const PRODUCE_MAX_VERSION: i16 = 12;
 const FETCH_MAX_VERSION: i16 = 12;
 
 /// The APIs this broker serves, in ApiVersions order.
-pub const SERVED_APIS: [ApiKey; 9] = [
+pub const SERVED_APIS: [ApiKey; 12] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
@@ -104,6 +107,9 @@ pub const SERVED_APIS: [ApiKey; 9] = [
     ApiKey::DeleteTopics,
     ApiKey::CreatePartitions,
     ApiKey::DescribeCluster,
+    ApiKey::DescribeConfigs,
+    ApiKey::AlterConfigs,
+    ApiKey::IncrementalAlterConfigs,
 ];
 
 /// The versions served for `api_key` (the crate's range, capped where a later version
@@ -123,6 +129,9 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
         ApiKey::DeleteTopics => Some(DeleteTopicsRequest::VERSIONS),
         ApiKey::CreatePartitions => Some(CreatePartitionsRequest::VERSIONS),
         ApiKey::DescribeCluster => Some(DescribeClusterRequest::VERSIONS),
+        ApiKey::DescribeConfigs => Some(DescribeConfigsRequest::VERSIONS),
+        ApiKey::AlterConfigs => Some(AlterConfigsRequest::VERSIONS),
+        ApiKey::IncrementalAlterConfigs => Some(IncrementalAlterConfigsRequest::VERSIONS),
         _ => None,
     }
 }
@@ -166,6 +175,21 @@ pub async fn dispatch(
         ApiKey::DescribeCluster => {
             let request = decode_body(&mut body, api_key, version)?;
             let response = describe_cluster::handle(context, request);
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::DescribeConfigs => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = configs::describe(context, &request, version);
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::AlterConfigs => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = configs::alter(context, &request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::IncrementalAlterConfigs => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = configs::incremental_alter(context, &request).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         ApiKey::Produce => {
