@@ -345,9 +345,12 @@ async fn produced_batches_come_back_byte_for_byte_and_list_offsets_sees_them() {
     let (error, records, high_watermark) = fetched(&fetch);
     assert_eq!(error, 0);
     assert_eq!(high_watermark, 3);
-    // The log assigned base offset 2 to the second batch: the only bytes it changed.
+    // The log assigned base offset 2 to the second batch and stamped the partition leader
+    // epoch (0) into both: the only bytes it changed, both outside the CRC.
     second[0..8].copy_from_slice(&2i64.to_be_bytes());
+    second[12..16].copy_from_slice(&0i32.to_be_bytes());
     let mut expected = first.clone();
+    expected[12..16].copy_from_slice(&0i32.to_be_bytes());
     expected.extend_from_slice(&second);
     assert_eq!(&records[..], &expected[..]);
 
@@ -427,7 +430,9 @@ async fn long_poll_fetch_returns_when_data_arrives_or_after_max_wait() {
         .unwrap();
     let (error, fetched_records, _) = fetched(&response);
     assert_eq!(error, 0);
-    assert_eq!(&fetched_records[..], &records[..]);
+    let mut stored = records.clone();
+    stored[12..16].copy_from_slice(&0i32.to_be_bytes());
+    assert_eq!(&fetched_records[..], &stored[..]);
     broker.stop().await.unwrap();
 }
 

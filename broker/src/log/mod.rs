@@ -5,6 +5,8 @@
 //! - [`segment`] — one log file and its indexes: append, read, lookup, recovery.
 //! - [`partition_log`] — [`PartitionLog`]: append, read, roll, flush, retention, truncation,
 //!   recovery on open.
+//! - [`producer_state`] — [`ProducerStates`]: idempotent producers' epochs and last batches
+//!   per partition (duplicates, sequence checks) and their snapshot files.
 //! - [`log_dir`] — [`LogDir`]: partition folders, checkpoints, the clean-shutdown marker.
 //! - [`checkpoint`] — the log-dir checkpoint files and [`TopicPartition`].
 //! - [`error`] — [`LogError`].
@@ -15,6 +17,7 @@ pub mod error;
 pub mod index;
 pub mod log_dir;
 pub mod partition_log;
+pub mod producer_state;
 pub mod segment;
 
 pub use checkpoint::TopicPartition;
@@ -23,7 +26,9 @@ pub use error::LogError;
 pub use log_dir::LogDir;
 pub use partition_log::{
     AppendInfo, LogStart, PartitionLog, ReadResult, RecoveryWarning, RetentionOutcome, Shutdown,
+    DEFAULT_LEADER_EPOCH,
 };
+pub use producer_state::{ProducerStateError, ProducerStates};
 
 #[cfg(test)]
 mod tests;
