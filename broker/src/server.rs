@@ -17,6 +17,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::handler::{Context, Storage, StorageError};
 use crate::log::{LogConfig, LogDir, LogError, SystemClock};
 use crate::network::connection;
+use crate::producer::ProducerIdAllocator;
 
 /// The settings of the request layer (server.properties names in the field docs).
 #[derive(Debug, Clone)]
@@ -121,6 +122,7 @@ impl Broker {
                 .clone()
                 .unwrap_or_else(|| local_addr.ip().to_string()),
             advertised_port: i32::from(options.advertised_port.unwrap_or(local_addr.port())),
+            producer_ids: ProducerIdAllocator::in_memory(options.broker_id),
             options,
             storage: storage.clone(),
         });

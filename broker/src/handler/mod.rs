@@ -7,15 +7,18 @@
 //! version and correlation id of the request.
 //!
 //! - [`api_versions`], [`metadata`], [`create_topics`], [`produce`], [`fetch`],
-//!   [`list_offsets`] — the APIs this broker serves;
+//!   [`list_offsets`], [`init_producer_id`], [`delete_records`] — the APIs this broker
+//!   serves;
 //! - [`storage`] — [`Storage`]: the log dir behind a lock, used only from blocking tasks,
 //!   and the append signal that wakes long-poll fetches;
 //! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
 
 pub mod api_versions;
 pub mod create_topics;
+pub mod delete_records;
 pub mod error_code;
 pub mod fetch;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
@@ -23,12 +26,14 @@ pub mod storage;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, ListOffsetsRequest,
-    MetadataRequest, ProduceRequest, RequestHeader, ResponseHeader,
+    ApiKey, ApiVersionsRequest, CreateTopicsRequest, DeleteRecordsRequest, FetchRequest,
+    InitProducerIdRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest, RequestHeader,
+    ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
 
 use crate::network::NetworkError;
+use crate::producer::ProducerIdAllocator;
 use crate::server::ServerOptions;
 pub use storage::{Storage, StorageError};
 
@@ -40,6 +45,8 @@ pub struct Context {
     pub advertised_host: String,
     pub advertised_port: i32,
     pub storage: Storage,
+    /// Producer ids for InitProducerId.
+    pub producer_ids: ProducerIdAllocator,
 }
 
 /// Highest Produce version served: v13 addresses topics by id, which this broker does not
@@ -49,13 +56,15 @@ const PRODUCE_MAX_VERSION: i16 = 12;
 const FETCH_MAX_VERSION: i16 = 12;
 
 /// The APIs this broker serves, in ApiVersions order.
-pub const SERVED_APIS: [ApiKey; 6] = [
+pub const SERVED_APIS: [ApiKey; 8] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
     ApiKey::Metadata,
     ApiKey::ApiVersions,
     ApiKey::CreateTopics,
+    ApiKey::DeleteRecords,
+    ApiKey::InitProducerId,
 ];
 
 /// The versions served for `api_key` (the crate's range, capped where a later version
@@ -72,6 +81,8 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
         ApiKey::Metadata => Some(MetadataRequest::VERSIONS),
         ApiKey::ApiVersions => Some(ApiVersionsRequest::VERSIONS),
         ApiKey::CreateTopics => Some(CreateTopicsRequest::VERSIONS),
+        ApiKey::DeleteRecords => Some(DeleteRecordsRequest::VERSIONS),
+        ApiKey::InitProducerId => Some(InitProducerIdRequest::VERSIONS),
         _ => None,
     }
 }
@@ -117,6 +128,16 @@ pub async fn dispatch(
         ApiKey::ListOffsets => {
             let request = decode_body(&mut body, api_key, version)?;
             let response = list_offsets::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::DeleteRecords => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = delete_records::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::InitProducerId => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = init_producer_id::handle(&context.producer_ids, request).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         _ => {
