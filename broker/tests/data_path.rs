@@ -326,6 +326,11 @@ async fn out_of_order_sequences_old_epochs_and_transactions_are_refused() {
     two.extend_from_slice(&batch(None, 1));
     let (error, _) = produce(&mut client, "order", two).await;
     assert_eq!(error, ResponseError::InvalidRecord.code());
+    // Message format v1 (magic 1) in a v3+ request.
+    let mut legacy = batch(None, 1);
+    legacy[16] = 1;
+    let (error, _) = produce(&mut client, "order", legacy).await;
+    assert_eq!(error, ResponseError::InvalidRecord.code());
     // Nothing refused reached the log.
     let (_, batches, high_watermark, _) = fetch(&mut client, "order", 0).await;
     assert_eq!(batches, vec![(0, 1), (2, 2)]);

@@ -30,6 +30,10 @@ use crate::log::DEFAULT_LEADER_EPOCH;
 use crate::network::NetworkError;
 use crate::record::split_batches;
 
+/// Where the magic byte sits in every message format (after offset, length, and the CRC or
+/// leader epoch).
+const MAGIC_POSITION: usize = 16;
+
 /// What a successful append reports back.
 struct Appended {
     base_offset: i64,
@@ -93,6 +97,11 @@ async fn append(
     records: bytes::Bytes,
 ) -> Result<Appended, ResponseError> {
     let max = usize::try_from(context.options.message_max_bytes).unwrap_or(0);
+    // Kafka's ProduceRequest.validateRecords: v3+ carries magic 2 only. Checked before the
+    // framing, which differs for the older formats.
+    if records.get(MAGIC_POSITION).is_some_and(|magic| *magic != 2) {
+        return Err(ResponseError::InvalidRecord);
+    }
     let batches = split_batches(&records).map_err(|error| record_error_code(&error))?;
     // Kafka's ProduceRequest.validateRecords: v3+ carries exactly one batch per partition.
     if batches.len() != 1 {
