@@ -6,8 +6,11 @@
 //!   ZooKeeper-mode layout, [`common::zk_layout::ProducerIdBlock`] JSON), see [`zookeeper`].
 //!   Every broker of a cluster claims from the same znode, so ids never repeat across
 //!   brokers or restarts (an unused rest of a block is skipped, as in Kafka).
-//! - [`BlockSource::InMemory`]: consecutive blocks from 0, for a broker without a
-//!   coordinator and for tests; ids repeat after a restart.
+//! - [`BlockSource::InMemory`]: consecutive blocks from a first id, for a broker without a
+//!   coordinator and for tests. [`ProducerIdAllocator::in_memory`] starts at the wall clock
+//!   in milliseconds times [`PRODUCER_ID_BLOCK_SIZE`], so a restarted broker does not hand
+//!   out an id its partitions still remember from the previous run (unless that run gave
+//!   out more than a million ids per second, or the clock went back).
 //!
 //! The current block sits behind an async mutex: concurrent InitProducerId requests get
 //! distinct ids, and at most one of them claims the next block.
@@ -54,12 +57,12 @@ pub enum BlockSource {
         client: zookeeper_client::Client,
         broker_id: i32,
     },
-    /// A process-local sequence of blocks starting at 0.
-    InMemory { broker_id: i32 },
+    /// A process-local sequence of blocks starting at `first_id`.
+    InMemory { broker_id: i32, first_id: i64 },
 }
 
 /// Ids left in the block being handed out.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Current {
     next: i64,
     /// Inclusive; `next > end` means the block is used up.
@@ -87,9 +90,21 @@ impl ProducerIdAllocator {
         }
     }
 
-    /// An allocator over [`BlockSource::InMemory`].
+    /// An allocator over [`BlockSource::InMemory`] starting at the clock (module doc).
     pub fn in_memory(broker_id: i32) -> Self {
-        ProducerIdAllocator::new(BlockSource::InMemory { broker_id })
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(0));
+        let first_id = now_ms.saturating_mul(PRODUCER_ID_BLOCK_SIZE).max(0);
+        ProducerIdAllocator::in_memory_from(broker_id, first_id)
+    }
+
+    /// An allocator over [`BlockSource::InMemory`] whose first id is `first_id`.
+    pub fn in_memory_from(broker_id: i32, first_id: i64) -> Self {
+        ProducerIdAllocator::new(BlockSource::InMemory {
+            broker_id,
+            first_id,
+        })
     }
 
     /// An allocator claiming blocks in ZooKeeper through `client`.
@@ -124,7 +139,17 @@ impl ProducerIdAllocator {
             BlockSource::ZooKeeper { client, broker_id } => {
                 zookeeper::claim_block(client, *broker_id).await
             }
-            BlockSource::InMemory { broker_id } => block_after(previous, *broker_id),
+            BlockSource::InMemory {
+                broker_id,
+                first_id,
+            } => match previous {
+                Some(previous) => block_after(Some(previous), *broker_id),
+                None => Ok(ProducerIdBlock {
+                    broker: *broker_id,
+                    block_start: *first_id,
+                    block_end: first_id.saturating_add(PRODUCER_ID_BLOCK_SIZE - 1),
+                }),
+            },
         }
     }
 }
@@ -159,10 +184,14 @@ mod tests {
 
     #[tokio::test]
     async fn in_memory_ids_are_consecutive_across_blocks() {
-        let allocator = ProducerIdAllocator::in_memory(3);
-        for expected in 0..2_500 {
+        let allocator = ProducerIdAllocator::in_memory_from(3, 500);
+        for expected in 500..3_000 {
             assert_eq!(allocator.next_id().await.unwrap(), expected);
         }
+        // The clock-based start is past any id handed out a moment ago by an earlier run.
+        let earlier = ProducerIdAllocator::in_memory(3).next_id().await.unwrap();
+        let later = ProducerIdAllocator::in_memory(3).next_id().await.unwrap();
+        assert!(earlier > 0 && later >= earlier);
     }
 
     #[test]
