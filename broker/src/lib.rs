@@ -7,10 +7,12 @@
 //!   broker writes itself (and for tests).
 //! - [`log`]: per-partition logs on disk — segments with sparse offset and time indexes,
 //!   rolling, retention, recovery after an unclean stop, and the log-dir checkpoint files.
+//! - [`producer`]: producer ids for InitProducerId, in blocks claimed from ZooKeeper (or
+//!   in memory).
 //! - [`network`]: the listener's connections — frames, request headers, version checks,
 //!   responses in request order.
 //! - [`handler`]: one file per API (ApiVersions, Metadata, CreateTopics, Produce, Fetch,
-//!   ListOffsets) and the storage bridge they share.
+//!   ListOffsets, InitProducerId, DeleteRecords) and the storage bridge they share.
 //! - [`server`]: [`server::Broker::start`] / [`server::BrokerHandle::stop`] and
 //!   [`server::ServerOptions`].
 //! - [`config`]: `server.properties` — the broker's settings under Kafka's names and defaults.
@@ -25,5 +27,6 @@ pub mod error;
 pub mod handler;
 pub mod log;
 pub mod network;
+pub mod producer;
 pub mod record;
 pub mod server;

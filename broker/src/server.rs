@@ -29,6 +29,7 @@ use crate::config::BrokerConfig;
 use crate::handler::{Context, Storage, StorageError};
 use crate::log::{LogConfig, LogDir, LogError, SystemClock};
 use crate::network::connection;
+use crate::producer::{BlockSource, ProducerIdAllocator};
 
 /// One listener: where to bind and what to advertise.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,6 +299,9 @@ impl Broker {
             let _ = storage.close().await;
             return Err(error.into());
         }
+        let producer_ids = Arc::new(ProducerIdAllocator::new(BlockSource::Cluster(
+            cluster.clone(),
+        )));
         let (shutdown, _) = watch::channel(false);
         let mut acceptors = Vec::new();
         let mut local_addrs = Vec::new();
@@ -309,6 +313,7 @@ impl Broker {
                 advertised_port: i32::from(advertised_port),
                 storage: storage.clone(),
                 cluster: cluster.clone(),
+                producer_ids: Arc::clone(&producer_ids),
             });
             acceptors.push(tokio::spawn(accept_loop(
                 socket,

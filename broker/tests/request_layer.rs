@@ -218,7 +218,7 @@ async fn api_versions_lists_only_served_apis_and_answers_unsupported_versions_wi
         assert_eq!(response.error_code, 0);
         let mut keys: Vec<i16> = response.api_keys.iter().map(|key| key.api_key).collect();
         keys.sort_unstable();
-        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 37, 60]);
+        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 37, 44, 60]);
         let fetch = response
             .api_keys
             .iter()
@@ -247,7 +247,7 @@ async fn api_versions_lists_only_served_apis_and_answers_unsupported_versions_wi
         response.error_code,
         ResponseError::UnsupportedVersion.code()
     );
-    assert_eq!(response.api_keys.len(), 9);
+    assert_eq!(response.api_keys.len(), 14);
     // The connection still works afterwards.
     let again = client.call(&ApiVersionsRequest::default(), 3).await;
     assert_eq!(again.error_code, 0);
@@ -407,9 +407,12 @@ async fn produced_batches_come_back_byte_for_byte_and_list_offsets_sees_them() {
     let (error, records, high_watermark) = fetched(&fetch);
     assert_eq!(error, 0);
     assert_eq!(high_watermark, 3);
-    // The log assigned base offset 2 to the second batch: the only bytes it changed.
+    // The log assigned base offset 2 to the second batch and stamped the partition leader
+    // epoch (0) into both: the only bytes it changed, both outside the CRC.
     second[0..8].copy_from_slice(&2i64.to_be_bytes());
+    second[12..16].copy_from_slice(&0i32.to_be_bytes());
     let mut expected = first.clone();
+    expected[12..16].copy_from_slice(&0i32.to_be_bytes());
     expected.extend_from_slice(&second);
     assert_eq!(&records[..], &expected[..]);
 
@@ -489,7 +492,9 @@ async fn long_poll_fetch_returns_when_data_arrives_or_after_max_wait() {
         .unwrap();
     let (error, fetched_records, _) = fetched(&response);
     assert_eq!(error, 0);
-    assert_eq!(&fetched_records[..], &records[..]);
+    let mut stored = records.clone();
+    stored[12..16].copy_from_slice(&0i32.to_be_bytes());
+    assert_eq!(&fetched_records[..], &stored[..]);
     broker.stop().await.unwrap();
 }
 

@@ -5,7 +5,7 @@ use kafka_protocol::ResponseError;
 
 use super::StorageError;
 use crate::cluster::ClusterError;
-use crate::log::LogError;
+use crate::log::{LogError, ProducerStateError};
 use crate::record::RecordError;
 
 /// The per-partition code a storage failure is answered with.
@@ -49,11 +49,29 @@ fn log_error_code(error: &LogError) -> ResponseError {
         // Kafka refuses a record set larger than a segment with RECORD_LIST_TOO_LARGE.
         LogError::AppendTooLarge { .. } => ResponseError::RecordListTooLarge,
         LogError::EmptyAppend => ResponseError::CorruptMessage,
+        LogError::Producer { source, .. } => producer_error_code(source),
+        // Kafka's LogValidator: "Clients are not allowed to write control records".
+        LogError::ControlBatch { .. } => ResponseError::InvalidRecord,
+        // What Kafka 3.6+ answers a transactional batch outside a verified transaction.
+        LogError::TransactionalBatch { .. } => ResponseError::InvalidTxnState,
+        LogError::AppendNotUndone { .. } | LogError::Offline { .. } => {
+            ResponseError::KafkaStorageError
+        }
         LogError::Io { .. }
         | LogError::BadFileName { .. }
         | LogError::MalformedCheckpoint { .. }
         | LogError::Deleted { .. } => ResponseError::KafkaStorageError,
         LogError::InvalidConfig { .. } => ResponseError::UnknownServerError,
+    }
+}
+
+/// Kafka 3.x codes for idempotent-producer refusals (`ProducerAppendInfo`, `LogValidator`).
+pub fn producer_error_code(error: &ProducerStateError) -> ResponseError {
+    match error {
+        ProducerStateError::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
+        ProducerStateError::NewEpochNotAtZero { .. }
+        | ProducerStateError::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
+        ProducerStateError::InvalidSequence { .. } => ResponseError::InvalidRecord,
     }
 }
 

@@ -2,13 +2,24 @@
 //!
 //! Sizes: each partition gets at most `partition_max_bytes`, the response at most
 //! `max_bytes`, except that the first batch found is returned whole even when larger (so a
-//! consumer can always make progress). Long poll: when fewer than `min_bytes` are available
+//! consumer can always make progress). A partition's read continues across segment
+//! boundaries while whole batches fit. Long poll: when fewer than `min_bytes` are available
 //! and no partition has an error, the request waits until an append happens (then reads
 //! again) or `max_wait_ms` passes. The high watermark is the log end offset (this broker is
 //! the whole ISR). Errors per partition: UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE
-//! (with the log start and end offsets). Fetch sessions are not kept: the response session
-//! id is 0 (a full response every time); a request naming a session gets
-//! FETCH_SESSION_ID_NOT_FOUND.
+//! (with the log start and end offsets), KAFKA_STORAGE_ERROR for an offline log, and — when
+//! the request names a `current_leader_epoch` (v9+) other than the partition's —
+//! FENCED_LEADER_EPOCH (older) or UNKNOWN_LEADER_EPOCH (newer) with `current_leader` filled
+//! in, as Kafka does. `last_stable_offset` is the high watermark and read_committed reads
+//! like read_uncommitted: there are no transactions (read_committed gets an empty aborted
+//! transactions list, read_uncommitted a null one, as from Kafka).
+//!
+//! Fetch sessions (v7+) are not cached, which is what Kafka does with
+//! `max.incremental.fetch.session.cache.slots=0`: a full fetch (session epoch 0 or -1,
+//! whatever the session id) is served in full with session id 0 in the response, so the
+//! client keeps sending full fetches; an incremental fetch (epoch > 0) names a session this
+//! broker does not have and gets FETCH_SESSION_ID_NOT_FOUND, after which clients fall back
+//! to a full fetch.
 
 use std::time::Duration;
 
@@ -18,10 +29,33 @@ use kafka_protocol::messages::{FetchRequest, FetchResponse};
 use kafka_protocol::ResponseError;
 use tokio::time::Instant;
 
+use kafka_protocol::messages::fetch_response::LeaderIdAndEpoch;
+use kafka_protocol::messages::BrokerId;
+
 use super::error_code::storage_error_code;
 use super::storage::partition_log_mut;
 use super::{Context, StorageError};
-use crate::log::LogError;
+use crate::log::{LogError, DEFAULT_LEADER_EPOCH};
+
+/// Session epoch of a full fetch that opens a session (`INITIAL_EPOCH`).
+const INITIAL_SESSION_EPOCH: i32 = 0;
+/// Session epoch of a full fetch outside any session (`FINAL_EPOCH`).
+const FINAL_SESSION_EPOCH: i32 = -1;
+/// `current_leader_epoch` when the client does not check it.
+const NO_LEADER_EPOCH: i32 = -1;
+/// `isolation_level` READ_COMMITTED.
+const READ_COMMITTED: i8 = 1;
+
+/// Kafka's leader-epoch check of a client's `current_leader_epoch` against the partition's.
+pub(crate) fn leader_epoch_error(requested: i32, current: i32) -> Option<ResponseError> {
+    if requested == NO_LEADER_EPOCH || requested == current {
+        None
+    } else if requested < current {
+        Some(ResponseError::FencedLeaderEpoch)
+    } else {
+        Some(ResponseError::UnknownLeaderEpoch)
+    }
+}
 
 /// One partition to read.
 #[derive(Debug, Clone)]
@@ -30,6 +64,7 @@ struct PartitionFetch {
     partition: i32,
     offset: i64,
     max_bytes: usize,
+    current_leader_epoch: i32,
 }
 
 /// What one read found.
@@ -43,10 +78,16 @@ struct PartitionRead {
 
 pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
     let mut response = FetchResponse::default();
-    if request.session_id != 0 {
+    response.session_id = 0;
+    if !matches!(
+        request.session_epoch,
+        INITIAL_SESSION_EPOCH | FINAL_SESSION_EPOCH
+    ) {
         response.error_code = ResponseError::FetchSessionIdNotFound.code();
         return response;
     }
+    let leader_id = context.options.broker_id;
+    let read_committed = request.isolation_level == READ_COMMITTED;
     let mut wanted = Vec::new();
     for topic in &request.topics {
         for partition in &topic.partitions {
@@ -55,6 +96,7 @@ pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
                 partition: partition.partition,
                 offset: partition.fetch_offset,
                 max_bytes: usize::try_from(partition.partition_max_bytes).unwrap_or(0),
+                current_leader_epoch: partition.current_leader_epoch,
             });
         }
     }
@@ -89,16 +131,18 @@ pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
         topic_response.topic = topic.topic.clone();
         for partition in topic.partitions {
             let Some(read) = reads.next() else { break };
-            topic_response
-                .partitions
-                .push(partition_data(partition.partition, read));
+            let mut data = partition_data(partition.partition, read, leader_id);
+            if !read_committed {
+                data.aborted_transactions = None;
+            }
+            topic_response.partitions.push(data);
         }
         response.responses.push(topic_response);
     }
     response
 }
 
-fn partition_data(partition: i32, read: PartitionRead) -> PartitionData {
+fn partition_data(partition: i32, read: PartitionRead, leader_id: i32) -> PartitionData {
     let mut data = PartitionData::default();
     data.partition_index = partition;
     data.high_watermark = read.log_end_offset;
@@ -107,6 +151,15 @@ fn partition_data(partition: i32, read: PartitionRead) -> PartitionData {
     data.records = Some(Bytes::from(read.records));
     if let Some(error) = read.error {
         data.error_code = error.code();
+        if matches!(
+            error,
+            ResponseError::FencedLeaderEpoch | ResponseError::UnknownLeaderEpoch
+        ) {
+            let mut leader = LeaderIdAndEpoch::default();
+            leader.leader_id = BrokerId(leader_id);
+            leader.leader_epoch = DEFAULT_LEADER_EPOCH;
+            data.current_leader = leader;
+        }
     }
     data
 }
@@ -142,6 +195,17 @@ async fn read_all(
                 let read = match partition_log_mut(dir, &fetch.topic, fetch.partition) {
                     Err(error) => failed(&error, -1, -1),
                     Ok(log) => {
+                        if let Some(error) =
+                            leader_epoch_error(fetch.current_leader_epoch, DEFAULT_LEADER_EPOCH)
+                        {
+                            reads.push(PartitionRead {
+                                error: Some(error),
+                                records: Vec::new(),
+                                log_start_offset: log.log_start_offset(),
+                                log_end_offset: log.log_end_offset(),
+                            });
+                            continue;
+                        }
                         let limit = fetch.max_bytes.min(remaining);
                         if limit == 0 && total > 0 {
                             PartitionRead {

@@ -2,8 +2,10 @@
 //! local", the same here without tiered storage) is the log start offset, latest (-1) the
 //! log end offset, max timestamp (-3) the first batch holding the log's largest timestamp,
 //! any timestamp ≥ 0 the first offset whose timestamp is at least it (-1 when none is).
-//! Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION. Leader epochs are not tracked yet:
-//! -1 is returned.
+//! Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION; a `current_leader_epoch` (v4+) other
+//! than the partition's gets FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH as in Fetch. Found
+//! offsets come with the partition's leader epoch (every batch is stamped with it at
+//! append), -1 with offset -1.
 
 use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
@@ -11,9 +13,10 @@ use kafka_protocol::messages::list_offsets_response::{
 use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
 
 use super::error_code::storage_error_code;
+use super::fetch::leader_epoch_error;
 use super::storage::partition_log_mut;
 use super::{Context, StorageError};
-use crate::log::PartitionLog;
+use crate::log::{PartitionLog, DEFAULT_LEADER_EPOCH};
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
@@ -40,25 +43,31 @@ pub async fn handle(context: &Context, request: ListOffsetsRequest) -> ListOffse
             let topic_name = name.clone();
             let index = partition.partition_index;
             let timestamp = partition.timestamp;
+            let requested_epoch = partition.current_leader_epoch;
             let found = context
                 .storage
                 .run(move |dir| {
                     let log = partition_log_mut(dir, &topic_name, index)?;
-                    lookup(log, timestamp)
+                    if let Some(error) = leader_epoch_error(requested_epoch, DEFAULT_LEADER_EPOCH) {
+                        return Ok(Err(error));
+                    }
+                    lookup(log, timestamp).map(Ok)
                 })
                 .await;
+            partition_response.offset = -1;
+            partition_response.timestamp = -1;
+            partition_response.leader_epoch = -1;
             match found {
-                Ok((offset, found_timestamp)) => {
+                Ok(Ok((offset, found_timestamp))) => {
                     partition_response.offset = offset;
                     partition_response.timestamp = found_timestamp;
+                    if offset >= 0 {
+                        partition_response.leader_epoch = DEFAULT_LEADER_EPOCH;
+                    }
                 }
-                Err(error) => {
-                    partition_response.error_code = storage_error_code(&error).code();
-                    partition_response.offset = -1;
-                    partition_response.timestamp = -1;
-                }
+                Ok(Err(code)) => partition_response.error_code = code.code(),
+                Err(error) => partition_response.error_code = storage_error_code(&error).code(),
             }
-            partition_response.leader_epoch = -1;
             topic_response.partitions.push(partition_response);
         }
         response.topics.push(topic_response);

@@ -8,9 +8,9 @@
 //!
 //! - [`api_versions`], [`metadata`], [`create_topics`], [`delete_topics`],
 //!   [`create_partitions`], [`describe_cluster`], [`produce`], [`fetch`], [`list_offsets`],
-//!   [`configs`] (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs over the pure
-//!   [`describe_configs`], [`alter_configs`], [`incremental_alter_configs`]) — the APIs this
-//!   broker serves;
+//!   [`init_producer_id`], [`delete_records`], [`configs`] (DescribeConfigs, AlterConfigs,
+//!   IncrementalAlterConfigs over the pure [`describe_configs`], [`alter_configs`],
+//!   [`incremental_alter_configs`]) — the APIs this broker serves;
 //! - [`storage`] — [`Storage`]: the log dir behind a lock, used only from blocking tasks,
 //!   and the append signal that wakes long-poll fetches;
 //! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
@@ -24,12 +24,14 @@ pub mod api_versions;
 pub mod configs;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod error_code;
 pub mod fetch;
 pub mod incremental_alter_configs;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
@@ -39,15 +41,17 @@ use bytes::{BufMut, Bytes, BytesMut};
 use std::sync::Arc;
 
 use kafka_protocol::messages::{
-    AlterConfigsRequest, ApiKey, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
-    DescribeClusterRequest, DescribeConfigsRequest, FetchRequest, IncrementalAlterConfigsRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
-    RequestHeader, ResponseHeader,
+    AlterConfigsRequest, ApiKey, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest,
+    DeleteRecordsRequest, DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest,
+    FetchRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest, ListOffsetsRequest,
+    MetadataRequest, ProduceRequest, RequestHeader, ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
 use kafka_protocol::ResponseError;
 
 use crate::cluster::{Cluster, Leadership, MetadataImage};
 use crate::network::NetworkError;
+use crate::producer::ProducerIdAllocator;
 use crate::server::ServerOptions;
 pub use storage::{Storage, StorageError};
 
@@ -64,6 +68,8 @@ pub struct Context {
     pub advertised_port: i32,
     pub storage: Storage,
     pub cluster: Cluster,
+    /// Producer ids for InitProducerId (one allocator for all listeners).
+    pub producer_ids: Arc<ProducerIdAllocator>,
 }
 
 impl Context {
@@ -97,7 +103,7 @@ const PRODUCE_MAX_VERSION: i16 = 12;
 const FETCH_MAX_VERSION: i16 = 12;
 
 /// The APIs this broker serves, in ApiVersions order.
-pub const SERVED_APIS: [ApiKey; 12] = [
+pub const SERVED_APIS: [ApiKey; 14] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
@@ -110,6 +116,8 @@ pub const SERVED_APIS: [ApiKey; 12] = [
     ApiKey::DescribeConfigs,
     ApiKey::AlterConfigs,
     ApiKey::IncrementalAlterConfigs,
+    ApiKey::DeleteRecords,
+    ApiKey::InitProducerId,
 ];
 
 /// The versions served for `api_key` (the crate's range, capped where a later version
@@ -132,6 +140,8 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
         ApiKey::DescribeConfigs => Some(DescribeConfigsRequest::VERSIONS),
         ApiKey::AlterConfigs => Some(AlterConfigsRequest::VERSIONS),
         ApiKey::IncrementalAlterConfigs => Some(IncrementalAlterConfigsRequest::VERSIONS),
+        ApiKey::DeleteRecords => Some(DeleteRecordsRequest::VERSIONS),
+        ApiKey::InitProducerId => Some(InitProducerIdRequest::VERSIONS),
         _ => None,
     }
 }
@@ -207,6 +217,16 @@ pub async fn dispatch(
         ApiKey::ListOffsets => {
             let request = decode_body(&mut body, api_key, version)?;
             let response = list_offsets::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::DeleteRecords => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = delete_records::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::InitProducerId => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = init_producer_id::handle(&context.producer_ids, request).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         _ => {

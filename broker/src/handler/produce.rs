@@ -4,9 +4,20 @@
 //! acks: 1 answers after the append; -1 behaves the same (this broker is the whole ISR);
 //! 0 sends no response — and, as Kafka does, closes the connection if any partition failed,
 //! so the producer notices; anything else is INVALID_REQUIRED_ACKS for every partition.
-//! Per partition: unknown → UNKNOWN_TOPIC_OR_PARTITION; a batch over `message.max.bytes` →
-//! MESSAGE_TOO_LARGE; framing/CRC failures → CORRUPT_MESSAGE (see [`super::error_code`]).
-//! Nothing of a refused partition is written; other partitions of the request go ahead.
+//! Per partition, with Kafka 3.x's codes (see [`super::error_code`]): unknown →
+//! UNKNOWN_TOPIC_OR_PARTITION; not exactly one batch (v3+ requests carry one v2 batch per
+//! partition) or magic other than 2 → INVALID_RECORD; a batch over `message.max.bytes` →
+//! MESSAGE_TOO_LARGE; framing/CRC/record-section failures → CORRUPT_MESSAGE; record count
+//! not last offset delta + 1 → INVALID_RECORD; control batches → INVALID_RECORD;
+//! transactional batches → INVALID_TXN_STATE (no transaction coordinator runs here);
+//! idempotent producers: an older epoch → INVALID_PRODUCER_EPOCH, a sequence gap →
+//! OUT_OF_ORDER_SEQUENCE_NUMBER, a retried batch → success with its original base offset
+//! (and append time), written once; a write that fails on disk → KAFKA_STORAGE_ERROR with
+//! the log left as before. Nothing of a refused partition is written; other partitions of
+//! the request go ahead.
+//!
+//! Compressed batches are stored as they came: their header (CRC, count against offset
+//! delta) is checked, their records are not decompressed.
 
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
@@ -15,8 +26,13 @@ use kafka_protocol::ResponseError;
 use super::error_code::{record_error_code, storage_error_code};
 use super::storage::partition_log_mut;
 use super::Context;
+use crate::log::DEFAULT_LEADER_EPOCH;
 use crate::network::NetworkError;
 use crate::record::split_batches;
+
+/// Where the magic byte sits in every message format (after offset, length, and the CRC or
+/// leader epoch).
+const MAGIC_POSITION: usize = 16;
 
 /// What a successful append reports back.
 struct Appended {
@@ -84,7 +100,16 @@ async fn append(
         return Err(code);
     }
     let max = usize::try_from(context.options.message_max_bytes).unwrap_or(0);
+    // Kafka's ProduceRequest.validateRecords: v3+ carries magic 2 only. Checked before the
+    // framing, which differs for the older formats.
+    if records.get(MAGIC_POSITION).is_some_and(|magic| *magic != 2) {
+        return Err(ResponseError::InvalidRecord);
+    }
     let batches = split_batches(&records).map_err(|error| record_error_code(&error))?;
+    // Kafka's ProduceRequest.validateRecords: v3+ carries exactly one batch per partition.
+    if batches.len() != 1 {
+        return Err(ResponseError::InvalidRecord);
+    }
     if batches.iter().any(|batch| batch.size_in_bytes() > max) {
         return Err(ResponseError::MessageTooLarge);
     }
@@ -96,7 +121,7 @@ async fn append(
             let log = partition_log_mut(dir, &topic, partition)?;
             let mut bytes = records.to_vec();
             let timestamp_type = log.config().message_timestamp_type;
-            let info = log.append(&mut bytes, timestamp_type)?;
+            let info = log.append_as_leader(&mut bytes, timestamp_type, DEFAULT_LEADER_EPOCH)?;
             Ok(Appended {
                 base_offset: info.first_offset,
                 log_append_time: info.log_append_time,

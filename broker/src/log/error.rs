@@ -55,6 +55,33 @@ pub enum LogError {
     /// An append with no batches.
     #[error("append holds no record batch")]
     EmptyAppend,
+    /// A batch of an idempotent producer refused by its partition's producer state.
+    #[error("batch {batch_index} of the append: {source}")]
+    Producer {
+        batch_index: usize,
+        #[source]
+        source: super::producer_state::ProducerStateError,
+    },
+    /// A client sent a control batch (only transaction markers are control batches).
+    #[error("batch {batch_index} of the append is a control batch")]
+    ControlBatch { batch_index: usize },
+    /// A transactional batch: transactions are not supported (no transaction coordinator).
+    #[error("batch {batch_index} of the append is transactional (producer {producer_id}); transactions are not supported")]
+    TransactionalBatch {
+        batch_index: usize,
+        producer_id: i64,
+    },
+    /// A write failed and cutting the file back to its size before the append failed too:
+    /// the file may hold part of a batch, so the log goes offline.
+    #[error("write to {path} failed ({write}) and could not be undone: {truncate}")]
+    AppendNotUndone {
+        path: PathBuf,
+        write: io::Error,
+        truncate: io::Error,
+    },
+    /// The log went offline after a write it could not undo or a failed fsync.
+    #[error("log {dir} is offline: {reason}")]
+    Offline { dir: PathBuf, reason: String },
     /// The log was deleted; it accepts no further calls.
     #[error("log {dir} is deleted")]
     Deleted { dir: PathBuf },

@@ -5,6 +5,8 @@
 //! - [`segment`] — one log file and its indexes: append, read, lookup, recovery.
 //! - [`partition_log`] — [`PartitionLog`]: append, read, roll, flush, retention, truncation,
 //!   recovery on open.
+//! - [`producer_state`] — [`ProducerStates`]: idempotent producers' epochs and last batches
+//!   per partition (duplicates, sequence checks) and their snapshot files.
 //! - [`log_dir`] — [`LogDir`]: partition folders, checkpoints, the clean-shutdown marker.
 //! - [`checkpoint`] — the log-dir checkpoint files and [`TopicPartition`].
 //! - [`meta_properties`] — `meta.properties`: the broker and cluster a log dir belongs to.
@@ -17,6 +19,7 @@ pub mod index;
 pub mod log_dir;
 pub mod meta_properties;
 pub mod partition_log;
+pub mod producer_state;
 pub mod segment;
 
 pub use checkpoint::TopicPartition;
@@ -25,7 +28,9 @@ pub use error::LogError;
 pub use log_dir::LogDir;
 pub use partition_log::{
     AppendInfo, LogStart, PartitionLog, ReadResult, RecoveryWarning, RetentionOutcome, Shutdown,
+    DEFAULT_LEADER_EPOCH,
 };
+pub use producer_state::{ProducerStateError, ProducerStates};
 
 #[cfg(test)]
 mod tests;

@@ -13,16 +13,36 @@
 //! the segment is cut and any later segments are deleted. Each cut is logged and returned as
 //! a [`RecoveryWarning`]. After a clean stop the data is trusted; only missing or
 //! inconsistent indexes are rebuilt. Retention deletes whole segments, oldest first, never
-//! the active one. A failed write or fsync is returned, not retried.
+//! the active one.
+//!
+//! Idempotent producers: every append checks the batches carrying a producer id against the
+//! partition's [`ProducerStates`] (duplicates answered with their original offsets, fenced
+//! epochs and sequence gaps refused) before anything is written. The states are snapshotted
+//! to `<offset>.snapshot` at every roll and at close, and rebuilt on open from the newest
+//! good snapshot plus the batches after it (from the log start when there is none).
+//!
+//! Write failures: a write that fails (ENOSPC, EIO) is undone by cutting the file back to
+//! its size before the append, so no partial batch stays in the log, and the error is
+//! returned. When the cut itself fails, or an fsync fails, the log goes offline: every later
+//! call returns [`LogError::Offline`] (an fsync failure is never retried: the kernel may
+//! have dropped the dirty pages).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::checkpoint::sync_dir;
-use super::segment::{Segment, TruncatedTail};
+use super::producer_state::{self, BatchCheck, ProducerStates};
+use super::segment::{FirstBatch, Segment, TruncatedTail};
 use super::{Clock, LogConfig, LogError};
 use crate::record::{split_batches_mut, BatchHeader, TimestampType};
+
+/// The partition leader epoch stamped into appended batches until the cluster layer passes
+/// the partition's real one.
+pub const DEFAULT_LEADER_EPOCH: i32 = 0;
+
+/// How many producer-state snapshots a log keeps (the newest ones).
+const SNAPSHOTS_KEPT: usize = 2;
 
 /// How the log dir was last stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,8 +111,12 @@ impl std::fmt::Display for RecoveryWarning {
 pub struct AppendInfo {
     pub first_offset: i64,
     pub last_offset: i64,
-    /// The time written into LogAppendTime batches, `None` for CreateTime.
+    /// The time written into LogAppendTime batches, `None` for CreateTime. For a duplicate,
+    /// the append time of the original batch.
     pub log_append_time: Option<i64>,
+    /// True when the append was an idempotent producer's retry of a batch already in the
+    /// log: nothing was written and the offsets are the original batch's.
+    pub duplicate: bool,
     pub max_timestamp: i64,
     pub batches: usize,
     pub records: i64,
@@ -129,6 +153,9 @@ pub struct PartitionLog {
     unflushed_records: i64,
     last_flush_ms: i64,
     recovery_warnings: Vec<RecoveryWarning>,
+    producer_states: ProducerStates,
+    /// Why the log refuses every call (a write it could not undo, a failed fsync).
+    offline: Option<String>,
 }
 
 impl PartitionLog {
@@ -176,6 +203,8 @@ impl PartitionLog {
             unflushed_records: 0,
             last_flush_ms: now,
             recovery_warnings: warnings,
+            producer_states: ProducerStates::default(),
+            offline: None,
         };
         let first_base = log.segments.keys().next().copied().unwrap_or(0);
         log.log_start_offset = start
@@ -189,7 +218,109 @@ impl PartitionLog {
             }
         }
         log.recovery_point = log.log_end_offset();
+        log.load_producer_states()?;
         Ok(log)
+    }
+
+    /// Rebuilds the producer states: the newest snapshot at or below the log end that
+    /// decodes, plus the batches after it; from the log start when there is none. Snapshots
+    /// past the log end (the tail they saw is gone) and damaged ones are deleted.
+    fn load_producer_states(&mut self) -> Result<(), LogError> {
+        let log_end_offset = self.log_end_offset();
+        let first_base = self.segments.keys().next().copied().unwrap_or(0);
+        let expiration_ms = self.producer_states_expiration_ms();
+        let mut loaded: Option<(i64, ProducerStates)> = None;
+        let mut snapshots = producer_state::list_snapshots(&self.dir)?;
+        snapshots.reverse();
+        for offset in snapshots {
+            let path = producer_state::snapshot_path(&self.dir, offset);
+            if offset > log_end_offset || loaded.is_some() && offset < first_base {
+                super::segment::remove_if_exists(&path)?;
+                continue;
+            }
+            if loaded.is_some() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(LogError::io("read", &path))?;
+            match ProducerStates::decode_snapshot(&bytes, expiration_ms) {
+                Ok(states) => loaded = Some((offset, states)),
+                Err(reason) => {
+                    tracing::warn!(
+                        file = %path.display(),
+                        reason,
+                        "producer-state snapshot ignored; rebuilding from the log"
+                    );
+                    super::segment::remove_if_exists(&path)?;
+                }
+            }
+        }
+        let (from, mut states) = match loaded {
+            Some((offset, states)) => (offset.max(first_base), states),
+            None => {
+                if log_end_offset > first_base {
+                    tracing::warn!(
+                        dir = %self.dir.display(),
+                        "no usable producer-state snapshot; rebuilding from the log start"
+                    );
+                }
+                (first_base, ProducerStates::new(expiration_ms))
+            }
+        };
+        let floor = self
+            .segments
+            .range(..=from)
+            .next_back()
+            .map_or(from, |(base, _)| *base);
+        for segment in self.segments.range(floor..).map(|(_, segment)| segment) {
+            segment.scan_headers(from, |header| states.update(header))?;
+        }
+        states.truncate_head(self.log_start_offset);
+        self.producer_states = states;
+        Ok(())
+    }
+
+    fn producer_states_expiration_ms(&self) -> i64 {
+        self.producer_states.expiration_ms()
+    }
+
+    /// The idempotent-producer states of this partition.
+    pub fn producer_states(&self) -> &ProducerStates {
+        &self.producer_states
+    }
+
+    /// Sets `producer.id.expiration.ms` (default one day).
+    pub fn set_producer_id_expiration_ms(&mut self, expiration_ms: i64) {
+        self.producer_states.set_expiration_ms(expiration_ms);
+    }
+
+    /// Writes the producer states as the snapshot at the log end and keeps only the newest
+    /// [`SNAPSHOTS_KEPT`].
+    fn snapshot_producer_states(&mut self) -> Result<(), LogError> {
+        let offset = self.log_end_offset();
+        self.producer_states.remove_expired(self.clock.now_ms());
+        producer_state::write_snapshot(&self.dir, offset, &self.producer_states)?;
+        let snapshots = producer_state::list_snapshots(&self.dir)?;
+        let excess = snapshots.len().saturating_sub(SNAPSHOTS_KEPT);
+        for old in snapshots.into_iter().take(excess) {
+            super::segment::remove_if_exists(&producer_state::snapshot_path(&self.dir, old))?;
+        }
+        Ok(())
+    }
+
+    fn check_online(&self) -> Result<(), LogError> {
+        match &self.offline {
+            None => Ok(()),
+            Some(reason) => Err(LogError::Offline {
+                dir: self.dir.clone(),
+                reason: reason.clone(),
+            }),
+        }
+    }
+
+    /// Takes the log offline after `error` (a write not undone, a failed fsync).
+    fn go_offline(&mut self, error: &LogError) {
+        tracing::error!(dir = %self.dir.display(), %error, "partition log goes offline");
+        self.offline = Some(error.to_string());
     }
 
     pub fn dir(&self) -> &Path {
@@ -245,16 +376,30 @@ impl PartitionLog {
         self.segments.values().next_back()
     }
 
-    /// Validates every batch of `records` (a produce request's record set), assigns offsets
-    /// from the log end in place (and the append time when `timestamp_type` is
-    /// LogAppendTime), and writes them to the active segment, rolling first if needed. All or
-    /// nothing for validation errors. Durable only after [`flush`](Self::flush) (or when
-    /// `flush.messages` / `flush.ms` trigger one here).
+    /// [`append_as_leader`](Self::append_as_leader) with [`DEFAULT_LEADER_EPOCH`].
     pub fn append(
         &mut self,
         records: &mut [u8],
         timestamp_type: TimestampType,
     ) -> Result<AppendInfo, LogError> {
+        self.append_as_leader(records, timestamp_type, DEFAULT_LEADER_EPOCH)
+    }
+
+    /// Validates every batch of `records` (a produce request's record set), refuses control
+    /// and transactional batches, assigns offsets from the log end, `leader_epoch` and (when
+    /// `timestamp_type` is LogAppendTime) the append time in place, checks idempotent
+    /// producers' epochs and sequences, and writes the batches to the active segment,
+    /// rolling first if needed. All or nothing: a refused batch, a duplicate (answered with
+    /// the original offsets, see [`AppendInfo::duplicate`]) or a failed write leaves the log
+    /// as it was. Durable only after [`flush`](Self::flush) (or when `flush.messages` /
+    /// `flush.ms` trigger one here).
+    pub fn append_as_leader(
+        &mut self,
+        records: &mut [u8],
+        timestamp_type: TimestampType,
+        leader_epoch: i32,
+    ) -> Result<AppendInfo, LogError> {
+        self.check_online()?;
         let invalid = |batch_index, source| LogError::InvalidBatch {
             batch_index,
             source,
@@ -266,6 +411,18 @@ impl PartitionLog {
         }
         for (index, batch) in batches.iter().enumerate() {
             batch.validate().map_err(|source| invalid(index, source))?;
+            let header = batch.header();
+            // Kafka refuses control records from clients; transactions need a transaction
+            // coordinator, which this broker does not run.
+            if header.is_control() {
+                return Err(LogError::ControlBatch { batch_index: index });
+            }
+            if header.is_transactional() {
+                return Err(LogError::TransactionalBatch {
+                    batch_index: index,
+                    producer_id: header.producer_id,
+                });
+            }
         }
         let segment_bytes = u64::try_from(self.config.segment_bytes).unwrap_or(0);
         if size as u64 > segment_bytes {
@@ -285,19 +442,50 @@ impl PartitionLog {
             batch
                 .assign_offsets(next)
                 .map_err(|source| invalid(index, source))?;
+            batch.set_partition_leader_epoch(leader_epoch);
             if let Some(time) = log_append_time {
                 batch.set_log_append_time(time);
+            }
+            let header = *batch.header();
+            if header.producer_id >= 0 {
+                let check =
+                    self.producer_states
+                        .check(&header, &headers, now)
+                        .map_err(|source| LogError::Producer {
+                            batch_index: index,
+                            source,
+                        })?;
+                if let BatchCheck::Duplicate(original) = check {
+                    return Ok(AppendInfo {
+                        first_offset: original.first_offset,
+                        last_offset: original.last_offset,
+                        log_append_time: log_append_time.map(|_| original.timestamp),
+                        duplicate: true,
+                        max_timestamp: original.timestamp,
+                        batches: 0,
+                        records: 0,
+                        bytes: 0,
+                    });
+                }
             }
             next = batch.next_offset();
             records_count += i64::from(batch.records_count());
             max_timestamp = max_timestamp.max(batch.max_timestamp());
-            headers.push(*batch.header());
+            headers.push(header);
         }
         drop(batches);
         let last_offset = next - 1;
         self.maybe_roll(size as u64, last_offset, now)?;
         let active = self.active_mut()?;
-        active.append(records, &headers)?;
+        if let Err(error) = active.append(records, &headers) {
+            if matches!(error, LogError::AppendNotUndone { .. }) {
+                self.go_offline(&error);
+            }
+            return Err(error);
+        }
+        for header in &headers {
+            self.producer_states.update(header);
+        }
         self.unflushed_records = self.unflushed_records.saturating_add(records_count);
         if self.unflushed_records >= self.config.flush_messages
             || now.saturating_sub(self.last_flush_ms) >= self.config.flush_ms
@@ -308,6 +496,7 @@ impl PartitionLog {
             first_offset,
             last_offset,
             log_append_time,
+            duplicate: false,
             max_timestamp,
             batches: headers.len(),
             records: records_count,
@@ -354,12 +543,15 @@ impl PartitionLog {
         self.segments.insert(next_base, segment);
         sync_dir(&self.dir)?;
         self.recovery_point = self.recovery_point.max(next_base);
-        Ok(())
+        // Recovery after a crash replays from here instead of from the log start.
+        self.snapshot_producer_states()
     }
 
-    /// Whole batches from the one holding `offset`, up to `max_bytes` (the first batch is
-    /// returned whole even if larger). Reading at the log end returns no records.
+    /// Whole batches from the one holding `offset`, up to `max_bytes`, continuing into the
+    /// following segments while whole batches fit (the first batch is returned whole even if
+    /// larger). Reading at the log end returns no records.
     pub fn read(&self, offset: i64, max_bytes: usize) -> Result<ReadResult, LogError> {
+        self.check_online()?;
         let log_end_offset = self.log_end_offset();
         if offset < self.log_start_offset || offset > log_end_offset {
             return Err(LogError::OffsetOutOfRange {
@@ -375,8 +567,19 @@ impl PartitionLog {
             .map_or(offset, |(base, _)| *base);
         let mut records = Vec::new();
         for segment in self.segments.range(floor..).map(|(_, segment)| segment) {
-            if let Some(bytes) = segment.read(offset, max_bytes)? {
-                records = bytes;
+            let (first, budget) = if records.is_empty() {
+                (FirstBatch::Whole, max_bytes)
+            } else {
+                (
+                    FirstBatch::WithinLimit,
+                    max_bytes.saturating_sub(records.len()),
+                )
+            };
+            let Some(slice) = segment.read(offset, budget, first)? else {
+                continue;
+            };
+            records.extend_from_slice(&slice.bytes);
+            if !slice.reached_end {
                 break;
             }
         }
@@ -409,8 +612,17 @@ impl PartitionLog {
             .range(..=self.recovery_point)
             .next_back()
             .map_or(self.recovery_point, |(base, _)| *base);
+        self.check_online()?;
+        let mut failed = None;
         for segment in self.segments.range(from..).map(|(_, segment)| segment) {
-            segment.flush()?;
+            if let Err(error) = segment.flush() {
+                failed = Some(error);
+                break;
+            }
+        }
+        if let Some(error) = failed {
+            self.go_offline(&error);
+            return Err(error);
         }
         self.recovery_point = log_end_offset;
         self.unflushed_records = 0;
@@ -465,6 +677,7 @@ impl PartitionLog {
             .copied()
             .unwrap_or(self.log_start_offset);
         self.log_start_offset = self.log_start_offset.max(first_base);
+        self.producer_states.truncate_head(self.log_start_offset);
         outcome.log_start_offset = self.log_start_offset;
         Ok(outcome)
     }
@@ -506,12 +719,15 @@ impl PartitionLog {
         sync_dir(&self.dir)?;
         self.log_start_offset = self.log_start_offset.min(self.log_end_offset());
         self.recovery_point = self.recovery_point.min(self.log_end_offset());
-        Ok(())
+        // Batches above the new end may have moved producers on: rebuild from a snapshot
+        // that predates them.
+        self.load_producer_states()
     }
 
     /// Moves the log start offset forward (DeleteRecords); segments wholly below it go at the
     /// next retention pass.
     pub fn advance_log_start_offset(&mut self, offset: i64) -> Result<(), LogError> {
+        self.check_online()?;
         let log_end_offset = self.log_end_offset();
         if offset > log_end_offset {
             return Err(LogError::OffsetOutOfRange {
@@ -521,15 +737,19 @@ impl PartitionLog {
             });
         }
         self.log_start_offset = self.log_start_offset.max(offset);
+        self.producer_states.truncate_head(self.log_start_offset);
         Ok(())
     }
 
-    /// Seals the active segment's indexes and flushes everything (clean shutdown).
+    /// Seals the active segment's indexes, flushes everything and snapshots the producer
+    /// states at the log end (clean shutdown).
     pub fn close(mut self) -> Result<(), LogError> {
+        self.check_online()?;
         if let Ok(active) = self.active_mut() {
             active.seal()?;
         }
-        self.flush()
+        self.flush()?;
+        self.snapshot_producer_states()
     }
 
     /// Deletes every file of the log and its directory.
@@ -610,4 +830,225 @@ fn recover_segments(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::log::ManualClock;
+    use crate::record::{BatchBuilder, RecordBatch};
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn idempotent(producer_id: i64, epoch: i16, sequence: i32, records: usize) -> Vec<u8> {
+        let mut builder = BatchBuilder::new(T0).producer(producer_id, epoch, sequence);
+        for index in 0..records {
+            builder.record(T0 + index as i64, None, Some(&[index as u8; 100]), &[]);
+        }
+        builder.build()
+    }
+
+    fn open(dir: &Path, shutdown: Shutdown, config: LogConfig) -> PartitionLog {
+        let start = LogStart {
+            shutdown,
+            ..LogStart::default()
+        };
+        PartitionLog::open(dir, config, start, Arc::new(ManualClock::new(T0))).unwrap()
+    }
+
+    fn small_segments() -> LogConfig {
+        LogConfig {
+            segment_bytes: 600,
+            ..LogConfig::default()
+        }
+    }
+
+    /// Appends three batches each for producers 1 and 2 (rolling several times).
+    fn three_each(log: &mut PartitionLog) {
+        for step in 0..3 {
+            for producer in [1, 2] {
+                let info = log
+                    .append(
+                        &mut idempotent(producer, 0, step * 2, 2),
+                        TimestampType::CreateTime,
+                    )
+                    .unwrap();
+                assert!(!info.duplicate);
+            }
+        }
+    }
+
+    #[test]
+    fn a_retried_batch_gets_its_original_offsets_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = open(dir.path(), Shutdown::Clean, LogConfig::default());
+        let mut first = idempotent(9, 0, 0, 3);
+        let retry = first.clone();
+        assert_eq!(
+            log.append(&mut first, TimestampType::LogAppendTime)
+                .unwrap()
+                .first_offset,
+            0
+        );
+        log.append(&mut idempotent(9, 0, 3, 1), TimestampType::CreateTime)
+            .unwrap();
+        let size = log.size_in_bytes();
+        let info = log
+            .append(&mut retry.clone(), TimestampType::LogAppendTime)
+            .unwrap();
+        assert!(info.duplicate);
+        assert_eq!((info.first_offset, info.last_offset), (0, 2));
+        assert_eq!(info.log_append_time, Some(T0));
+        assert_eq!(log.size_in_bytes(), size);
+        assert_eq!(log.log_end_offset(), 4);
+        // The stored batch carries the leader epoch; the producer's bytes said -1.
+        let stored = log.read(0, 1).unwrap().records;
+        assert_eq!(
+            RecordBatch::parse(stored.as_slice())
+                .unwrap()
+                .header()
+                .partition_leader_epoch,
+            DEFAULT_LEADER_EPOCH
+        );
+        assert!(matches!(
+            log.append(&mut idempotent(9, 0, 7, 1), TimestampType::CreateTime),
+            Err(LogError::Producer { batch_index: 0, .. })
+        ));
+        assert_eq!(log.log_end_offset(), 4);
+        let mut transactional = BatchBuilder::new(T0).producer(9, 0, 4).transactional(true);
+        transactional.record(T0, None, Some(b"x"), &[]);
+        assert!(matches!(
+            log.append(&mut transactional.build(), TimestampType::CreateTime),
+            Err(LogError::TransactionalBatch { producer_id: 9, .. })
+        ));
+    }
+
+    #[test]
+    fn producer_states_survive_clean_and_unclean_restarts_and_bad_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = open(dir.path(), Shutdown::Clean, small_segments());
+        three_each(&mut log);
+        assert!(log.segment_base_offsets().len() > 2);
+        let expected = log.producer_states().clone();
+        assert_eq!(expected.len(), 2);
+
+        // Unclean: no close; snapshots from the rolls plus replay of the tail.
+        drop(log);
+        let log = open(dir.path(), Shutdown::Unclean, small_segments());
+        assert_eq!(log.producer_states(), &expected);
+        // Clean: the close snapshot at the log end, nothing to replay.
+        log.close().unwrap();
+        let snapshots = producer_state::list_snapshots(dir.path()).unwrap();
+        assert_eq!(snapshots.last(), Some(&12));
+        let log = open(dir.path(), Shutdown::Clean, small_segments());
+        assert_eq!(log.producer_states(), &expected);
+        drop(log);
+
+        // Damaged newest snapshot: ignored, deleted, the state rebuilt anyway.
+        let newest = producer_state::snapshot_path(dir.path(), 12);
+        let mut bytes = std::fs::read(&newest).unwrap();
+        bytes[7] ^= 0xff;
+        std::fs::write(&newest, bytes).unwrap();
+        let mut log = open(dir.path(), Shutdown::Unclean, small_segments());
+        assert_eq!(log.producer_states(), &expected);
+        assert!(!newest.exists());
+        // Every snapshot gone: rebuilt from the log start.
+        for offset in producer_state::list_snapshots(dir.path()).unwrap() {
+            std::fs::remove_file(producer_state::snapshot_path(dir.path(), offset)).unwrap();
+        }
+        drop(log);
+        log = open(dir.path(), Shutdown::Unclean, small_segments());
+        assert_eq!(log.producer_states(), &expected);
+        // And the rebuilt state still spots a retry of the last batch.
+        let info = log
+            .append(&mut idempotent(2, 0, 4, 2), TimestampType::CreateTime)
+            .unwrap();
+        assert!(info.duplicate);
+        assert_eq!(info.first_offset, 10);
+    }
+
+    #[test]
+    fn truncation_and_retention_trim_producer_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = open(dir.path(), Shutdown::Clean, small_segments());
+        three_each(&mut log);
+        // Cutting the last batch (producer 2, sequences 4..=5) rewinds producer 2.
+        log.truncate_to(10).unwrap();
+        let entry = log.producer_states().entry(2).unwrap();
+        assert_eq!(entry.batches.back().unwrap().last_sequence, 3);
+        assert!(log
+            .append(&mut idempotent(2, 0, 4, 2), TimestampType::CreateTime)
+            .is_ok_and(|info| !info.duplicate && info.first_offset == 10));
+        // Producer 1 only wrote below offset 10: moving the start past it forgets it.
+        log.append(&mut idempotent(2, 0, 6, 2), TimestampType::CreateTime)
+            .unwrap();
+        log.advance_log_start_offset(10).unwrap();
+        assert!(log.producer_states().entry(1).is_none());
+        assert!(log.producer_states().entry(2).is_some());
+        // Unknown again: any sequence is accepted.
+        log.append(&mut idempotent(1, 0, 77, 1), TimestampType::CreateTime)
+            .unwrap();
+        let outcome = log.apply_retention(T0).unwrap();
+        assert!(!outcome.deleted_segments.is_empty());
+        assert!(log.producer_states().entry(2).is_some());
+    }
+
+    #[test]
+    fn a_failed_write_is_cut_back_and_the_log_carries_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = open(dir.path(), Shutdown::Clean, LogConfig::default());
+        log.append(&mut idempotent(4, 0, 0, 2), TimestampType::CreateTime)
+            .unwrap();
+        let size = log.size_in_bytes();
+        let file = log.active().unwrap().log_path().to_path_buf();
+        log.active_mut().unwrap().fail_write_after = Some(40);
+        let error = log
+            .append(&mut idempotent(4, 0, 2, 2), TimestampType::CreateTime)
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                LogError::Io {
+                    action: "write",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        // Nothing of the half-written batch stays: file, offsets and producer state as before.
+        assert_eq!(std::fs::metadata(&file).unwrap().len(), size);
+        assert_eq!(log.log_end_offset(), 2);
+        assert_eq!(
+            log.producer_states()
+                .entry(4)
+                .unwrap()
+                .batches
+                .back()
+                .unwrap()
+                .last_sequence,
+            1
+        );
+        log.active_mut().unwrap().fail_write_after = None;
+        let info = log
+            .append(&mut idempotent(4, 0, 2, 2), TimestampType::CreateTime)
+            .unwrap();
+        assert_eq!(info.first_offset, 2);
+        drop(log);
+        let log = open(dir.path(), Shutdown::Unclean, LogConfig::default());
+        assert!(log.recovery_warnings().is_empty());
+        assert_eq!(log.log_end_offset(), 4);
+    }
+
+    #[test]
+    fn a_read_spans_segments_within_its_byte_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = open(dir.path(), Shutdown::Clean, small_segments());
+        three_each(&mut log);
+        let one = idempotent(1, 0, 0, 2).len();
+        let read = log.read(0, 6 * one).unwrap();
+        assert_eq!(read.records.len(), 6 * one);
+        let read = log.read(2, 3 * one - 1).unwrap();
+        assert_eq!(read.records.len(), 2 * one);
+    }
 }

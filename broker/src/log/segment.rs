@@ -7,14 +7,18 @@
 //!
 //! Reads find a position through the offset index, then scan batch headers forward. Reads
 //! return whole batches: the batch holding the requested offset first (even if it alone
-//! exceeds `max_bytes`), then following batches while they fit.
+//! exceeds `max_bytes`, unless the caller asks for [`FirstBatch::WithinLimit`]), then
+//! following batches while they fit.
 //!
-//! Crash policy: appends are plain writes; nothing is durable before [`Segment::flush`].
+//! Crash policy: appends are plain writes; nothing is durable before [`Segment::flush`]. A
+//! write that fails part-way is undone by cutting the file back to its size before the
+//! append; if that cut fails too the append returns [`LogError::AppendNotUndone`].
 //! [`Segment::recover`] rescans the file from the start, checking each batch (framing, magic,
 //! CRC, offsets increasing within the segment), truncates the file at the first bad or torn
 //! batch and rebuilds both indexes from what remains.
 
 use std::fs::{File, OpenOptions};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +51,24 @@ pub struct Located {
     pub size: u64,
 }
 
+/// Whether a read may return a first batch larger than its byte limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstBatch {
+    /// The first batch found comes whole whatever the limit (a consumer must progress).
+    Whole,
+    /// Only batches that fit in the limit (continuing a read begun in an earlier segment).
+    WithinLimit,
+}
+
+/// What [`Segment::read`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentSlice {
+    /// Whole batches (possibly none with [`FirstBatch::WithinLimit`]).
+    pub bytes: Vec<u8>,
+    /// True when the read stopped at the end of the segment, not at the byte limit.
+    pub reached_end: bool,
+}
+
 /// One segment: log file, indexes, and what the log layer needs to know about them.
 #[derive(Debug)]
 pub struct Segment {
@@ -63,6 +85,9 @@ pub struct Segment {
     offset_of_max_timestamp: i64,
     first_batch_timestamp: Option<i64>,
     created_ms: i64,
+    /// Test hook: writes fail (ENOSPC) once this many bytes of an append are written.
+    #[cfg(test)]
+    pub(crate) fail_write_after: Option<usize>,
 }
 
 impl Segment {
@@ -107,6 +132,8 @@ impl Segment {
             offset_of_max_timestamp: base_offset,
             first_batch_timestamp: None,
             created_ms: now_ms,
+            #[cfg(test)]
+            fail_write_after: None,
         })
     }
 
@@ -144,6 +171,8 @@ impl Segment {
             offset_of_max_timestamp: base_offset,
             first_batch_timestamp: None,
             created_ms: now_ms,
+            #[cfg(test)]
+            fail_write_after: None,
         };
         if !indexes_present || !segment.load_tail()? {
             let truncated = segment.recover()?;
@@ -363,11 +392,22 @@ impl Segment {
 
     /// Appends `bytes` — whole batches with offsets assigned, described by `headers` in
     /// order — at the end of the log file. Not durable until [`flush`](Self::flush).
+    /// A failed write is undone (the file cut back to its previous size) before the error is
+    /// returned; [`LogError::AppendNotUndone`] when that is impossible.
     pub fn append(&mut self, bytes: &[u8], headers: &[BatchHeader]) -> Result<(), LogError> {
         let start = self.size;
-        self.log
-            .write_all_at(bytes, start)
-            .map_err(LogError::io("write", &self.log_path))?;
+        if let Err((written, error)) = self.write_at_end(bytes, start) {
+            if written > 0 {
+                if let Err(truncate) = self.log.set_len(start) {
+                    return Err(LogError::AppendNotUndone {
+                        path: self.log_path.clone(),
+                        write: error,
+                        truncate,
+                    });
+                }
+            }
+            return Err(LogError::io("write", &self.log_path)(error));
+        }
         let mut position = start;
         for header in headers {
             let size = header.size_in_bytes().map_or(0, |size| size as u64);
@@ -375,6 +415,47 @@ impl Segment {
             position += size;
         }
         self.size = start + bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Writes all of `bytes` at `start`; on failure, how many bytes were written.
+    fn write_at_end(&self, bytes: &[u8], start: u64) -> Result<(), (usize, io::Error)> {
+        let mut written = 0usize;
+        while written < bytes.len() {
+            let rest = bytes.get(written..).unwrap_or_default();
+            #[cfg(test)]
+            let rest = match self.fail_write_after {
+                Some(limit) if written >= limit => {
+                    return Err((written, io::Error::from_raw_os_error(28)));
+                }
+                Some(limit) => rest.get(..limit - written).unwrap_or(rest),
+                None => rest,
+            };
+            match self.log.write_at(rest, start + written as u64) {
+                Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
+                Ok(count) => written += count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err((written, error)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `visit` with the header of every batch whose last offset is at least `offset`,
+    /// in order (producer-state replay).
+    pub fn scan_headers(
+        &self,
+        offset: i64,
+        mut visit: impl FnMut(&BatchHeader),
+    ) -> Result<(), LogError> {
+        let Some(first) = self.locate(offset)? else {
+            return Ok(());
+        };
+        let mut position = first.position;
+        while let Some(found) = self.batch_at(position)? {
+            visit(&found.header);
+            position += found.size;
+        }
         Ok(())
     }
 
@@ -399,21 +480,34 @@ impl Segment {
     }
 
     /// Whole batches starting with the one holding `offset` (or the first after it), up to
-    /// `max_bytes` (the first batch is returned whole regardless). `None` when the segment
-    /// holds nothing at or after `offset`.
-    pub fn read(&self, offset: i64, max_bytes: usize) -> Result<Option<Vec<u8>>, LogError> {
+    /// `max_bytes` (the first batch regardless of it with [`FirstBatch::Whole`]). `None` when
+    /// the segment holds nothing at or after `offset`.
+    pub fn read(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        first_batch: FirstBatch,
+    ) -> Result<Option<SegmentSlice>, LogError> {
         let Some(first) = self.locate(offset)? else {
             return Ok(None);
         };
-        let mut end = first.position + first.size;
-        let limit = first.position.saturating_add(max_bytes as u64).max(end);
+        let limit = first.position.saturating_add(max_bytes as u64);
+        let mut end = first.position;
+        if first_batch == FirstBatch::Whole {
+            end += first.size;
+        }
+        let mut reached_end = true;
         while let Some(next) = self.batch_at(end)? {
             if end + next.size > limit {
+                reached_end = false;
                 break;
             }
             end += next.size;
         }
-        Ok(Some(self.read_bytes(first.position, end - first.position)?))
+        Ok(Some(SegmentSlice {
+            bytes: self.read_bytes(first.position, end - first.position)?,
+            reached_end,
+        }))
     }
 
     /// The first offset whose timestamp is at least `timestamp`, with that timestamp. For

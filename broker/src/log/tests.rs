@@ -95,12 +95,13 @@ fn reads_return_whole_batches_at_every_offset() {
         let read = log.read(offset, 1).unwrap();
         assert_eq!(offsets(&read.records), vec![(first, first + 2)]);
     }
-    // A large read crosses no segment boundary but returns all batches of the segment.
+    // A large read crosses segment boundaries: every batch of the log, in order.
     let read = log.read(0, 1 << 20).unwrap();
-    let batches = offsets(&read.records);
-    assert_eq!(batches.first(), Some(&(0, 2)));
-    assert!(batches.len() > 1);
-    assert!(read.records.len() <= 1_000);
+    let expected: Vec<(i64, i64)> = (0..10).map(|batch| (batch * 3, batch * 3 + 2)).collect();
+    assert_eq!(offsets(&read.records), expected);
+    // Across a boundary the byte limit still holds: five batches, no more.
+    let read = log.read(0, 5 * batch_size + batch_size / 2).unwrap();
+    assert_eq!(offsets(&read.records), expected[..5].to_vec());
     // Two batches fit exactly.
     assert_eq!(
         offsets(&log.read(3, 2 * batch_size).unwrap().records),

@@ -305,15 +305,12 @@ impl<B: AsRef<[u8]>> RecordBatch<B> {
     }
 
     /// Full validation of a batch a producer sent: [`check_integrity`](Self::check_integrity),
-    /// then for uncompressed batches a record count equal to last offset delta + 1 and a
-    /// records section that decodes into exactly that many records with offset deltas
-    /// 0, 1, 2, … Compressed batches are taken at their header's word (they are stored as
-    /// they came, never decompressed).
+    /// a record count equal to last offset delta + 1 (Kafka's LogValidator checks this for
+    /// every batch, compressed or not), then for uncompressed batches a records section that
+    /// decodes into exactly that many records with offset deltas 0, 1, 2, … The records of
+    /// compressed batches are not decompressed (they are stored as they came).
     pub fn validate(&self) -> Result<(), RecordError> {
         self.check_integrity()?;
-        if self.header.compression()? != Compression::None {
-            return Ok(());
-        }
         let count = self.header.records_count;
         let last_offset_delta = self.header.last_offset_delta;
         if i64::from(count) != i64::from(last_offset_delta) + 1 {
@@ -321,6 +318,9 @@ impl<B: AsRef<[u8]>> RecordBatch<B> {
                 count,
                 last_offset_delta,
             });
+        }
+        if self.header.compression()? != Compression::None {
+            return Ok(());
         }
         let mut records = self.records()?;
         let mut found: i32 = 0;

@@ -268,3 +268,20 @@ fn tiny_batch_length_is_refused() {
         Err(RecordError::BatchTooSmall { .. })
     ));
 }
+
+#[test]
+fn compressed_batch_with_count_inconsistent_with_its_offsets_is_refused() {
+    let mut bytes = two_record_batch();
+    bytes[22] |= 1; // gzip: the records section is opaque, the header is still checked
+    bytes[57..61].copy_from_slice(&3i32.to_be_bytes());
+    let crc = crc32c::crc32c(&bytes[21..]);
+    bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+    let batch = RecordBatch::parse(bytes.as_slice()).unwrap();
+    assert_eq!(
+        batch.validate().unwrap_err(),
+        RecordError::RecordCountMismatch {
+            count: 3,
+            last_offset_delta: 1
+        }
+    );
+}
