@@ -313,7 +313,9 @@ impl Client {
                 metadata.topics.remove(&name);
                 continue;
             }
-            metadata.topics.insert(name.clone(), topic_metadata(name, topic));
+            metadata
+                .topics
+                .insert(name.clone(), topic_metadata(name, topic));
         }
         // Connections to brokers that left the cluster are dropped.
         let known: Vec<i32> = metadata.brokers.keys().copied().collect();
@@ -561,7 +563,9 @@ impl Client {
                                 *slot = Some(Ok(offset));
                             }
                         }
-                        Err(error) if refreshes_metadata(error) && attempt < self.config.retries => {
+                        Err(error)
+                            if refreshes_metadata(error) && attempt < self.config.retries =>
+                        {
                             self.invalidate(topic);
                             retry = true;
                         }

@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, FetchRequest, ProduceRequest,
-    RequestHeader, ResponseHeader,
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, FetchRequest, ProduceRequest, RequestHeader,
+    ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, Request, StrBytes};
 use kafka_protocol::ResponseError;
@@ -196,23 +196,25 @@ fn decode_response<R: Request>(
 
 impl Connection {
     /// Connects to `broker` (`host:port`) and negotiates API versions.
-    pub async fn connect(broker: &str, options: &ConnectionOptions) -> Result<Connection, ClientError> {
+    pub async fn connect(
+        broker: &str,
+        options: &ConnectionOptions,
+    ) -> Result<Connection, ClientError> {
         let connect_error = |reason: String| ClientError::Connect {
             broker: broker.to_string(),
             reason,
         };
-        let stream = match tokio::time::timeout(options.connect_timeout, TcpStream::connect(broker))
-            .await
-        {
-            Err(_) => {
-                return Err(connect_error(format!(
-                    "timed out after {:?}",
-                    options.connect_timeout
-                )))
-            }
-            Ok(Err(error)) => return Err(connect_error(error.to_string())),
-            Ok(Ok(stream)) => stream,
-        };
+        let stream =
+            match tokio::time::timeout(options.connect_timeout, TcpStream::connect(broker)).await {
+                Err(_) => {
+                    return Err(connect_error(format!(
+                        "timed out after {:?}",
+                        options.connect_timeout
+                    )))
+                }
+                Ok(Err(error)) => return Err(connect_error(error.to_string())),
+                Ok(Ok(stream)) => stream,
+            };
         stream
             .set_nodelay(true)
             .map_err(|error| connect_error(error.to_string()))?;
@@ -272,7 +274,9 @@ impl Connection {
         request.client_software_version = StrBytes::from_static_str(env!("CARGO_PKG_VERSION"));
         let mut version = ApiVersionsRequest::VERSIONS.max;
         let response = loop {
-            let pending = self.send_frame::<ApiVersionsRequest>(&request, version, true).await?;
+            let pending = self
+                .send_frame::<ApiVersionsRequest>(&request, version, true)
+                .await?;
             let Some((payload, correlation_id)) = pending else {
                 return Err(self.lost("no ApiVersions response"));
             };
@@ -280,14 +284,13 @@ impl Connection {
             // The body starts with the error code in every version; on UNSUPPORTED_VERSION
             // the broker answers with the v0 body so that any client can read its range.
             let mut body = payload.clone();
-            let header = ResponseHeader::decode(&mut body, 0).map_err(|error| {
-                ClientError::Decode {
+            let header =
+                ResponseHeader::decode(&mut body, 0).map_err(|error| ClientError::Decode {
                     broker: self.broker.clone(),
                     api_key: ApiVersionsRequest::KEY,
                     version,
                     reason: error.to_string(),
-                }
-            })?;
+                })?;
             if header.correlation_id != correlation_id {
                 return Err(ClientError::CorrelationMismatch {
                     broker: self.broker.clone(),
@@ -427,18 +430,13 @@ impl Connection {
         expect_response: bool,
     ) -> Result<Option<(oneshot::Receiver<Result<Bytes, ClientError>>, i32)>, ClientError> {
         let correlation_id = self.next_correlation_id.fetch_add(1, Ordering::Relaxed) & i32::MAX;
-        let frame = encode_request(
-            request,
-            version,
-            correlation_id,
-            &self.options.client_id,
-        )
-        .map_err(|reason| ClientError::Encode {
-            broker: self.broker.clone(),
-            api_key: R::KEY,
-            version,
-            reason,
-        })?;
+        let frame = encode_request(request, version, correlation_id, &self.options.client_id)
+            .map_err(|reason| ClientError::Encode {
+                broker: self.broker.clone(),
+                api_key: R::KEY,
+                version,
+                reason,
+            })?;
         let (reply, receiver) = if expect_response {
             let (sender, receiver) = oneshot::channel();
             (
@@ -660,7 +658,14 @@ mod tests {
             entry.min_version = 0;
             entry.max_version = 12;
             response.api_keys.push(entry);
-            write_response(&mut socket, correlation_id, &response, ApiVersionsRequest::VERSIONS.max, 0).await;
+            write_response(
+                &mut socket,
+                correlation_id,
+                &response,
+                ApiVersionsRequest::VERSIONS.max,
+                0,
+            )
+            .await;
             // Two pipelined Metadata requests, answered in order after both arrived.
             let (first, _) = read_request(&mut socket).await;
             let (second, _) = read_request(&mut socket).await;
@@ -692,7 +697,10 @@ mod tests {
             .send(&ProduceRequest::default())
             .await
             .unwrap_err();
-        assert!(matches!(error, ClientError::UnsupportedApi { .. }), "{error}");
+        assert!(
+            matches!(error, ClientError::UnsupportedApi { .. }),
+            "{error}"
+        );
     }
 
     async fn read_request(socket: &mut TcpStream) -> (i32, RequestHeader) {
@@ -703,7 +711,8 @@ mod tests {
         let mut bytes = Bytes::from(payload);
         let api_key = ApiKey::try_from(bytes.clone().get_i16()).unwrap();
         let version = bytes.clone().slice(2..4).get_i16();
-        let header = RequestHeader::decode(&mut bytes, api_key.request_header_version(version)).unwrap();
+        let header =
+            RequestHeader::decode(&mut bytes, api_key.request_header_version(version)).unwrap();
         (header.correlation_id, header)
     }
 
@@ -719,7 +728,10 @@ mod tests {
         let mut payload = BytesMut::new();
         header.encode(&mut payload, header_version).unwrap();
         body.encode(&mut payload, version).unwrap();
-        socket.write_all(&(payload.len() as i32).to_be_bytes()).await.unwrap();
+        socket
+            .write_all(&(payload.len() as i32).to_be_bytes())
+            .await
+            .unwrap();
         socket.write_all(&payload).await.unwrap();
     }
 }

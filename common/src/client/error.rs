@@ -28,7 +28,11 @@ pub enum ClientError {
     },
     /// A response frame announced a size above the client's cap (or below zero).
     #[error("response frame of {size} bytes from {broker} is outside 0..={max}")]
-    FrameSize { broker: String, size: i64, max: usize },
+    FrameSize {
+        broker: String,
+        size: i64,
+        max: usize,
+    },
     /// The response answered another correlation id than the oldest request in flight.
     #[error("response from {broker} has correlation id {got}, expected {expected}")]
     CorrelationMismatch {

@@ -106,7 +106,12 @@ impl Fetcher {
     }
 
     /// Assigns `topic`-`partition` starting at `start` (an offset, or a ListOffsets spec).
-    pub async fn assign(&mut self, topic: &str, partition: i32, start: StartPosition) -> Result<(), ClientError> {
+    pub async fn assign(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        start: StartPosition,
+    ) -> Result<(), ClientError> {
         let position = match start {
             StartPosition::Offset(offset) => offset,
             StartPosition::Spec(spec) => self.lookup(topic, partition, spec).await?,
@@ -128,11 +133,22 @@ impl Fetcher {
     pub fn positions(&self) -> Vec<(Arc<str>, i32, i64)> {
         self.assignments
             .iter()
-            .map(|assignment| (assignment.topic.clone(), assignment.partition, assignment.position))
+            .map(|assignment| {
+                (
+                    assignment.topic.clone(),
+                    assignment.partition,
+                    assignment.position,
+                )
+            })
             .collect()
     }
 
-    async fn lookup(&self, topic: &str, partition: i32, spec: OffsetSpec) -> Result<i64, ClientError> {
+    async fn lookup(
+        &self,
+        topic: &str,
+        partition: i32,
+        spec: OffsetSpec,
+    ) -> Result<i64, ClientError> {
         let answers = self
             .client
             .list_offsets(
@@ -155,7 +171,11 @@ impl Fetcher {
     pub async fn poll(&mut self) -> Result<Vec<ConsumedRecord>, ClientError> {
         let mut by_leader: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
         for (index, assignment) in self.assignments.iter().enumerate() {
-            match self.client.leader(&assignment.topic, assignment.partition).await {
+            match self
+                .client
+                .leader(&assignment.topic, assignment.partition)
+                .await
+            {
                 Ok(leader) => by_leader.entry(leader).or_default().push(index),
                 Err(error) if error.is_retriable() => {
                     self.client.invalidate(&assignment.topic);
@@ -307,7 +327,9 @@ impl Fetcher {
                 })
             }
         };
-        let position = self.lookup(&assignment.topic, assignment.partition, spec).await?;
+        let position = self
+            .lookup(&assignment.topic, assignment.partition, spec)
+            .await?;
         if let Some(slot) = self.assignments.get_mut(index) {
             slot.position = position;
         }
@@ -378,7 +400,9 @@ pub fn decode_batches(
         }
         let mut batch = bytes.split_to(total);
         if total < 27 {
-            return Err(corrupt(format!("batch of {total} bytes is shorter than its header")));
+            return Err(corrupt(format!(
+                "batch of {total} bytes is shorter than its header"
+            )));
         }
         let magic = batch.get(16).copied().unwrap_or(0);
         if magic != 2 {
@@ -389,7 +413,8 @@ pub fn decode_batches(
             .and_then(|slice| <[u8; 4]>::try_from(slice).ok())
             .map_or(0, i32::from_be_bytes);
         let next = base_offset + i64::from(last_offset_delta) + 1;
-        let set = RecordBatchDecoder::decode(&mut batch).map_err(|error| corrupt(error.to_string()))?;
+        let set =
+            RecordBatchDecoder::decode(&mut batch).map_err(|error| corrupt(error.to_string()))?;
         for record in set.records {
             if record.control || record.offset < position {
                 continue;
@@ -421,9 +446,7 @@ mod tests {
     use super::*;
     use bytes::BytesMut;
     use kafka_protocol::indexmap::IndexMap;
-    use kafka_protocol::records::{
-        Compression, Record, RecordBatchEncoder, RecordEncodeOptions,
-    };
+    use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions};
 
     fn batch(base: i64, values: &[&'static str], compression: Compression) -> Bytes {
         let records: Vec<Record> = values

@@ -9,7 +9,7 @@
 //!   (compression, `batch.size`, `linger.ms`, `acks`), delivery results per batch.
 //! - [`fetcher`]: [`Fetcher`] — Fetch from positions per partition, batch decoding.
 //! - [`partitioner`]: Kafka's default partitioner (murmur2 for keys, sticky for null keys).
-//! - [`error`]: [`ClientError`].
+//! - [`error`]: the error type, [`ClientError`].
 
 pub mod cluster;
 pub mod connection;

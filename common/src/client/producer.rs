@@ -449,7 +449,9 @@ fn close_batch<T>(topic: &mut TopicState<T>, partition: i32, ready: &mut VecDequ
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
 }
 
 /// Takes the batches due now: every closed batch, plus open batches whose linger expired
@@ -583,7 +585,10 @@ async fn run_sender<T: Send + 'static>(
 
 /// Groups batches into requests of at most `max.request.size` bytes (a single larger batch
 /// goes alone; the broker judges it).
-fn split_requests<T>(batches: Vec<ReadyBatch<T>>, config: &ProducerConfig) -> Vec<Vec<ReadyBatch<T>>> {
+fn split_requests<T>(
+    batches: Vec<ReadyBatch<T>>,
+    config: &ProducerConfig,
+) -> Vec<Vec<ReadyBatch<T>>> {
     let mut requests: Vec<Vec<ReadyBatch<T>>> = Vec::new();
     let mut current: Vec<ReadyBatch<T>> = Vec::new();
     let mut current_size = 0;
@@ -776,8 +781,10 @@ mod tests {
             Compression::Lz4,
             Compression::Zstd,
         ] {
-            let mut config = ProducerConfig::default();
-            config.compression = compression;
+            let config = ProducerConfig {
+                compression,
+                ..ProducerConfig::default()
+            };
             let batch = ReadyBatch {
                 topic: Arc::from("t"),
                 partition: 3,
@@ -809,8 +816,10 @@ mod tests {
 
     #[test]
     fn requests_are_split_at_max_request_size() {
-        let mut config = ProducerConfig::default();
-        config.max_request_size = 250;
+        let config = ProducerConfig {
+            max_request_size: 250,
+            ..ProducerConfig::default()
+        };
         let batches: Vec<ReadyBatch<u32>> = (0..5)
             .map(|partition| ReadyBatch {
                 topic: Arc::from("t"),

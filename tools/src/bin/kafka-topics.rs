@@ -1,8 +1,8 @@
 //! `kafka-topics`: create, list, describe, alter and delete topics. See `tools::kafka::topics`.
 
 use clap::Parser;
-use tools::kafka::topics::{exception_class, run, TopicsArgs};
 use tools::kafka::log_line;
+use tools::kafka::topics::{exception_class, run, TopicsArgs};
 
 fn main() {
     let args = match TopicsArgs::try_parse() {
@@ -16,7 +16,10 @@ fn main() {
         println!("{}", env!("CARGO_PKG_VERSION"));
         return;
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("kafka-topics: cannot start the runtime: {error}");

@@ -52,7 +52,10 @@ fn invalid(key: &str, value: &str, reason: &str) -> KafkaToolError {
     }
 }
 
-fn number<T: std::str::FromStr>(properties: &Properties, key: &str) -> Result<Option<T>, KafkaToolError> {
+fn number<T: std::str::FromStr>(
+    properties: &Properties,
+    key: &str,
+) -> Result<Option<T>, KafkaToolError> {
     match properties.get(key) {
         None => Ok(None),
         Some(value) => value
@@ -77,8 +80,9 @@ pub fn client_config(
     let servers = bootstrap
         .or_else(|| properties.get("bootstrap.servers"))
         .ok_or_else(|| KafkaToolError::Usage {
-            message: "Missing required configuration \"bootstrap.servers\" which has no default value."
-                .to_string(),
+            message:
+                "Missing required configuration \"bootstrap.servers\" which has no default value."
+                    .to_string(),
         })?;
     let mut config = ClientConfig::new(servers);
     config.connection.client_id = properties
@@ -107,7 +111,13 @@ pub fn producer_config(properties: &Properties) -> Result<ProducerConfig, KafkaT
             "all" | "-1" => -1,
             "0" => 0,
             "1" => 1,
-            _ => return Err(invalid("acks", acks, "String must be one of: all, -1, 0, 1")),
+            _ => {
+                return Err(invalid(
+                    "acks",
+                    acks,
+                    "String must be one of: all, -1, 0, 1",
+                ))
+            }
         };
     }
     if let Some(size) = number::<usize>(properties, "batch.size")? {
@@ -194,7 +204,10 @@ mod tests {
             parse_key_value("a=b=c").unwrap(),
             ("a".to_string(), "b=c".to_string())
         );
-        assert_eq!(parse_key_value("a=").unwrap(), ("a".to_string(), String::new()));
+        assert_eq!(
+            parse_key_value("a=").unwrap(),
+            ("a".to_string(), String::new())
+        );
         assert!(parse_key_value("novalue").is_err());
         assert!(parse_key_value("=x").is_err());
     }

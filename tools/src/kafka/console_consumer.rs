@@ -65,7 +65,11 @@ pub struct ConsumerArgs {
     #[arg(long = "property", value_name = "prop")]
     pub property: Vec<String>,
     /// The name of a class to use for formatting kafka messages for display.
-    #[arg(long, value_name = "class", default_value = "kafka.tools.DefaultMessageFormatter")]
+    #[arg(
+        long,
+        value_name = "class",
+        default_value = "kafka.tools.DefaultMessageFormatter"
+    )]
     pub formatter: String,
     /// Config properties file to initialize the message formatter.
     #[arg(long = "formatter-config", value_name = "config file")]
@@ -81,7 +85,11 @@ pub struct ConsumerArgs {
     pub group: Option<String>,
     /// Set to read_committed in order to filter out transactional messages which are not
     /// committed. Set to read_uncommitted to read all messages.
-    #[arg(long = "isolation-level", value_name = "String", default_value = "read_uncommitted")]
+    #[arg(
+        long = "isolation-level",
+        value_name = "String",
+        default_value = "read_uncommitted"
+    )]
     pub isolation_level: String,
     /// If there is an error when processing a message, skip it instead of halt.
     #[arg(long = "skip-message-on-error")]
@@ -134,7 +142,9 @@ impl ConsumerArgs {
             return Err(usage("The partition is required when offset is specified."));
         }
         if self.from_beginning && self.offset.is_some() {
-            return Err(usage("Options from-beginning and offset cannot be specified together."));
+            return Err(usage(
+                "Options from-beginning and offset cannot be specified together.",
+            ));
         }
         let reset = if self.from_beginning {
             OffsetReset::Earliest
@@ -212,7 +222,11 @@ pub async fn run(
     let metadata = client.topic(&plan.topic, false).await?;
     let partitions: Vec<i32> = match plan.partition {
         Some(partition) => vec![partition],
-        None => metadata.partitions.iter().map(|entry| entry.partition).collect(),
+        None => metadata
+            .partitions
+            .iter()
+            .map(|entry| entry.partition)
+            .collect(),
     };
     for partition in partitions {
         fetcher.assign(&plan.topic, partition, plan.start).await?;
@@ -309,17 +323,38 @@ mod tests {
     fn start_positions_follow_kafkas_options() {
         let plan = parse(&["--bootstrap-server", "h:1", "--topic", "t"]).unwrap();
         assert_eq!(plan.start, StartPosition::Spec(OffsetSpec::Latest));
-        let plan = parse(&["--bootstrap-server", "h:1", "--topic", "t", "--from-beginning"]).unwrap();
+        let plan = parse(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--from-beginning",
+        ])
+        .unwrap();
         assert_eq!(plan.start, StartPosition::Spec(OffsetSpec::Earliest));
         assert_eq!(plan.reset, OffsetReset::Earliest);
         let plan = parse(&[
-            "--bootstrap-server", "h:1", "--topic", "t", "--partition", "1", "--offset", "5",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--partition",
+            "1",
+            "--offset",
+            "5",
         ])
         .unwrap();
         assert_eq!(plan.start, StartPosition::Offset(5));
         assert_eq!(plan.partition, Some(1));
         let plan = parse(&[
-            "--bootstrap-server", "h:1", "--topic", "t", "--partition", "0", "--offset", "earliest",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--partition",
+            "0",
+            "--offset",
+            "earliest",
         ])
         .unwrap();
         assert_eq!(plan.start, StartPosition::Spec(OffsetSpec::Earliest));
@@ -327,10 +362,21 @@ mod tests {
 
     #[test]
     fn inconsistent_options_get_kafkas_messages() {
-        let error = parse(&["--bootstrap-server", "h:1", "--topic", "t", "--offset", "5"]).unwrap_err();
-        assert_eq!(error.to_string(), "The partition is required when offset is specified.");
+        let error =
+            parse(&["--bootstrap-server", "h:1", "--topic", "t", "--offset", "5"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The partition is required when offset is specified."
+        );
         let error = parse(&[
-            "--bootstrap-server", "h:1", "--topic", "t", "--partition", "0", "--offset", "1",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--partition",
+            "0",
+            "--offset",
+            "1",
             "--from-beginning",
         ])
         .unwrap_err();
@@ -339,16 +385,28 @@ mod tests {
             "Options from-beginning and offset cannot be specified together."
         );
         let error = parse(&["--topic", "t"]).unwrap_err();
-        assert_eq!(error.to_string(), "Missing required argument \"[bootstrap-server]\"");
+        assert_eq!(
+            error.to_string(),
+            "Missing required argument \"[bootstrap-server]\""
+        );
         let error = parse(&["--bootstrap-server", "h:1"]).unwrap_err();
-        assert_eq!(error.to_string(), "Exactly one of include/topic is required.");
+        assert_eq!(
+            error.to_string(),
+            "Exactly one of include/topic is required."
+        );
     }
 
     #[test]
     fn properties_reach_the_formatter() {
         let plan = parse(&[
-            "--bootstrap-server", "h:1", "--topic", "t", "--property", "print.key=true",
-            "--property", "key.separator=:",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--property",
+            "print.key=true",
+            "--property",
+            "key.separator=:",
         ])
         .unwrap();
         assert!(plan.formatter.print_key);

@@ -66,19 +66,31 @@ pub struct ProducerArgs {
     #[arg(long = "timeout", value_name = "Long: timeout_ms")]
     pub timeout: Option<u64>,
     /// The required `acks` of the producer requests
-    #[arg(long = "request-required-acks", value_name = "String: request required acks")]
+    #[arg(
+        long = "request-required-acks",
+        value_name = "String: request required acks"
+    )]
     pub request_required_acks: Option<String>,
     /// The ack timeout of the producer requests. Value must be non-negative and non-zero.
-    #[arg(long = "request-timeout-ms", value_name = "Integer: request timeout ms")]
+    #[arg(
+        long = "request-timeout-ms",
+        value_name = "Integer: request timeout ms"
+    )]
     pub request_timeout_ms: Option<u64>,
     /// The total memory used by the producer to buffer records waiting to be sent.
     #[arg(long = "max-memory-bytes", value_name = "Long: total memory in bytes")]
     pub max_memory_bytes: Option<u64>,
     /// The buffer size allocated for a partition (batch.size).
-    #[arg(long = "max-partition-memory-bytes", value_name = "Integer: memory in bytes per partition")]
+    #[arg(
+        long = "max-partition-memory-bytes",
+        value_name = "Integer: memory in bytes per partition"
+    )]
     pub max_partition_memory_bytes: Option<u64>,
     /// Accepted for compatibility (metadata is refreshed on errors).
-    #[arg(long = "metadata-expiry-ms", value_name = "Long: metadata expiration interval")]
+    #[arg(
+        long = "metadata-expiry-ms",
+        value_name = "Long: metadata expiration interval"
+    )]
     pub metadata_expiry_ms: Option<u64>,
     /// Accepted for compatibility.
     #[arg(long = "max-block-ms", value_name = "Long: max block on send")]
@@ -173,10 +185,11 @@ impl LineReader {
                         if header.is_empty() {
                             continue;
                         }
-                        let (name, value) = match header.split_once(self.headers_key_separator.as_str()) {
-                            Some((name, value)) => (name, self.nullable(value)),
-                            None => (header, None),
-                        };
+                        let (name, value) =
+                            match header.split_once(self.headers_key_separator.as_str()) {
+                                Some((name, value)) => (name, self.nullable(value)),
+                                None => (header, None),
+                            };
                         headers.push((name.to_string(), value));
                     }
                 }
@@ -192,11 +205,15 @@ impl LineReader {
         }
         if self.parse_key {
             match rest.split_once(self.key_separator.as_str()) {
-                Some((key, value)) => return Ok((headers, self.nullable(key), self.nullable(value))),
+                Some((key, value)) => {
+                    return Ok((headers, self.nullable(key), self.nullable(value)))
+                }
                 None if self.ignore_error => return Ok((headers, None, self.nullable(rest))),
                 None => {
                     return Err(KafkaToolError::Command {
-                        message: format!("No key separator found on line number {number}: '{line}'"),
+                        message: format!(
+                            "No key separator found on line number {number}: '{line}'"
+                        ),
                     })
                 }
             }
@@ -210,20 +227,18 @@ impl ProducerArgs {
     pub fn producer_properties(&self) -> Result<Properties, KafkaToolError> {
         let mut properties = load_optional(self.producer_config.as_deref())?;
         apply_overrides(&mut properties, &self.producer_property)?;
-        let mut merge = |key: &str, explicit: Option<String>, default: &str| {
-            match explicit {
-                Some(value) => properties.set(key, value),
-                None if properties.get(key).is_none() => properties.set(key, default),
-                None => {}
-            }
+        let mut merge = |key: &str, explicit: Option<String>, default: &str| match explicit {
+            Some(value) => properties.set(key, value),
+            None if properties.get(key).is_none() => properties.set(key, default),
+            None => {}
         };
-        merge(
-            "compression.type",
-            self.compression_codec.clone(),
-            "none",
-        );
+        merge("compression.type", self.compression_codec.clone(), "none");
         merge("acks", self.request_required_acks.clone(), "-1");
-        merge("linger.ms", self.timeout.map(|value| value.to_string()), "1000");
+        merge(
+            "linger.ms",
+            self.timeout.map(|value| value.to_string()),
+            "1000",
+        );
         let batch = self
             .max_partition_memory_bytes
             .or(self.batch_size)
@@ -319,7 +334,10 @@ pub async fn run(args: &ProducerArgs) -> Result<u64, KafkaToolError> {
         })?;
         number += 1;
         let (headers, key, value) = reader.parse(&line, number)?;
-        let sizes = (key.as_ref().map(Bytes::len), value.as_ref().map_or(0, Bytes::len));
+        let sizes = (
+            key.as_ref().map(Bytes::len),
+            value.as_ref().map_or(0, Bytes::len),
+        );
         let record = ProducerRecord {
             topic: &topic,
             partition: None,
@@ -405,29 +423,47 @@ mod tests {
     use super::*;
 
     fn args(extra: &[&str]) -> ProducerArgs {
-        let mut all = vec!["kafka-console-producer", "--bootstrap-server", "h:1", "--topic", "t"];
+        let mut all = vec![
+            "kafka-console-producer",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+        ];
         all.extend_from_slice(extra);
         ProducerArgs::try_parse_from(all).unwrap()
     }
 
     #[test]
     fn keys_split_at_the_separator_and_missing_separator_is_an_error() {
-        let (_, _, reader) = args(&["--property", "parse.key=true", "--property", "key.separator=:"])
-            .validate()
-            .unwrap();
+        let (_, _, reader) = args(&[
+            "--property",
+            "parse.key=true",
+            "--property",
+            "key.separator=:",
+        ])
+        .validate()
+        .unwrap();
         let (headers, key, value) = reader.parse("k1:v:1", 1).unwrap();
         assert!(headers.is_empty());
         assert_eq!(key.unwrap(), "k1");
         assert_eq!(value.unwrap(), "v:1");
         let error = reader.parse("plain", 4).unwrap_err();
-        assert_eq!(error.to_string(), "No key separator found on line number 4: 'plain'");
+        assert_eq!(
+            error.to_string(),
+            "No key separator found on line number 4: 'plain'"
+        );
     }
 
     #[test]
     fn headers_and_null_marker() {
         let (_, _, reader) = args(&[
-            "--property", "parse.headers=true", "--property", "parse.key=true",
-            "--property", "null.marker=NULL",
+            "--property",
+            "parse.headers=true",
+            "--property",
+            "parse.key=true",
+            "--property",
+            "null.marker=NULL",
         ])
         .validate()
         .unwrap();
@@ -445,7 +481,13 @@ mod tests {
 
     #[test]
     fn codec_without_value_is_gzip_and_options_beat_properties() {
-        let parsed = args(&["--compression-codec", "--producer-property", "acks=0", "--request-required-acks", "1"]);
+        let parsed = args(&[
+            "--compression-codec",
+            "--producer-property",
+            "acks=0",
+            "--request-required-acks",
+            "1",
+        ]);
         assert_eq!(parsed.compression_codec.as_deref(), Some("gzip"));
         let properties = parsed.producer_properties().unwrap();
         assert_eq!(properties.get("compression.type"), Some("gzip"));
@@ -455,7 +497,9 @@ mod tests {
         let properties = parsed.producer_properties().unwrap();
         assert_eq!(properties.get("linger.ms"), Some("5"));
         assert_eq!(properties.get("acks"), Some("-1"));
-        let error = args(&["--compression-codec", "brotli"]).validate().unwrap_err();
+        let error = args(&["--compression-codec", "brotli"])
+            .validate()
+            .unwrap_err();
         assert!(error.to_string().contains("got: brotli"));
     }
 }

@@ -47,7 +47,11 @@ pub struct ConsumerPerfArgs {
     #[arg(long, value_name = "String: gid", default_value = "perf-consumer")]
     pub group: String,
     /// The amount of data to fetch in a single request.
-    #[arg(long = "fetch-size", value_name = "Integer: size", default_value_t = 1_048_576)]
+    #[arg(
+        long = "fetch-size",
+        value_name = "Integer: size",
+        default_value_t = 1_048_576
+    )]
     pub fetch_size: i32,
     /// If the consumer does not already have an established offset to consume from, start
     /// with the latest message present in the log rather than the earliest message.
@@ -61,7 +65,11 @@ pub struct ConsumerPerfArgs {
     #[arg(long = "show-detailed-stats")]
     pub show_detailed_stats: bool,
     /// Interval in milliseconds at which to print progress info.
-    #[arg(long = "reporting-interval", value_name = "Integer: interval_ms", default_value_t = 5000)]
+    #[arg(
+        long = "reporting-interval",
+        value_name = "Integer: interval_ms",
+        default_value_t = 5000
+    )]
     pub reporting_interval: u64,
     /// If set, skips printing the header for the stats
     #[arg(long = "hide-header")]
@@ -127,7 +135,14 @@ pub fn summary_line(start_ms: i64, end_ms: i64, bytes: u64, messages: u64) -> St
 }
 
 /// One `--show-detailed-stats` progress line for the interval `[last_ms, now_ms]`.
-pub fn progress_line(now_ms: i64, last_ms: i64, bytes: u64, last_bytes: u64, messages: u64, last_messages: u64) -> String {
+pub fn progress_line(
+    now_ms: i64,
+    last_ms: i64,
+    bytes: u64,
+    last_bytes: u64,
+    messages: u64,
+    last_messages: u64,
+) -> String {
     let elapsed_ms = (now_ms - last_ms) as f64;
     let interval_megabytes = (bytes - last_bytes) as f64 / MEGABYTE;
     let interval_messages = (messages - last_messages) as f64;
@@ -164,7 +179,14 @@ pub async fn run(args: &ConsumerPerfArgs) -> Result<(), KafkaToolError> {
     let properties = load_optional(args.consumer_config.as_deref())?;
     let mut properties = properties;
     apply_overrides(&mut properties, &[])?;
-    let client = Arc::new(Client::connect(client_config(Some(&bootstrap), &properties, "perf-consumer-client")?).await?);
+    let client = Arc::new(
+        Client::connect(client_config(
+            Some(&bootstrap),
+            &properties,
+            "perf-consumer-client",
+        )?)
+        .await?,
+    );
     let mut fetch = fetch_config(&properties)?;
     fetch.partition_max_bytes = args.fetch_size;
     fetch.max_wait = Duration::from_millis(100);
@@ -186,7 +208,14 @@ pub async fn run(args: &ConsumerPerfArgs) -> Result<(), KafkaToolError> {
             .await?;
     }
     if !args.hide_header {
-        println!("{}", if args.show_detailed_stats { DETAILED_HEADER } else { HEADER });
+        println!(
+            "{}",
+            if args.show_detailed_stats {
+                DETAILED_HEADER
+            } else {
+                HEADER
+            }
+        );
     }
     let timeout = Duration::from_millis(args.timeout);
     let reporting = Duration::from_millis(args.reporting_interval.max(1));
@@ -206,7 +235,17 @@ pub async fn run(args: &ConsumerPerfArgs) -> Result<(), KafkaToolError> {
                 + record.value.as_ref().map_or(0, |value| value.len() as u64);
             if args.show_detailed_stats && last_report.elapsed() >= reporting {
                 let now_ms = now_millis();
-                println!("{}", progress_line(now_ms, last_report_ms, bytes, last_bytes, messages, last_messages));
+                println!(
+                    "{}",
+                    progress_line(
+                        now_ms,
+                        last_report_ms,
+                        bytes,
+                        last_bytes,
+                        messages,
+                        last_messages
+                    )
+                );
                 last_report = Instant::now();
                 last_report_ms = now_ms;
                 last_messages = messages;
@@ -262,6 +301,9 @@ mod tests {
     fn progress_line_reports_the_interval() {
         let line = progress_line(2_000, 1_000, 3 * 1024 * 1024, 1024 * 1024, 300, 100);
         let fields: Vec<&str> = line.split(", ").collect();
-        assert_eq!(&fields[1..], &["0", "3.0000", "2.0000", "300", "200.0000", "0", "1000", "2.0000", "200.0000"]);
+        assert_eq!(
+            &fields[1..],
+            &["0", "3.0000", "2.0000", "300", "200.0000", "0", "1000", "2.0000", "200.0000"]
+        );
     }
 }

@@ -217,12 +217,18 @@ mod tests {
             ],
             &plain,
         );
-        assert_eq!(text, "LogAppendTime:1700000000000 | NO_HEADERS | null | v1;");
+        assert_eq!(
+            text,
+            "LogAppendTime:1700000000000 | NO_HEADERS | null | v1;"
+        );
     }
 
     #[test]
     fn key_without_value_ends_the_line_after_the_key() {
-        let text = format(&[("print.key", "true"), ("print.value", "false")], &record());
+        let text = format(
+            &[("print.key", "true"), ("print.value", "false")],
+            &record(),
+        );
         assert_eq!(text, "k1\n");
     }
 }

@@ -25,7 +25,9 @@ use crate::zk_shell::local_time::LocalZone;
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
 }
 
 /// `yyyy-MM-dd HH:mm:ss` plus `<separator>SSS` in the local zone (`TZ`, else

@@ -39,7 +39,12 @@ pub struct ProducerPerfArgs {
     pub num_records: u64,
     /// message size in bytes. Note that you must provide exactly one of --record-size or
     /// --payload-file.
-    #[arg(long = "record-size", value_name = "RECORD-SIZE", required_unless_present = "payload_file", conflicts_with = "payload_file")]
+    #[arg(
+        long = "record-size",
+        value_name = "RECORD-SIZE",
+        required_unless_present = "payload_file",
+        conflicts_with = "payload_file"
+    )]
     pub record_size: Option<usize>,
     /// file to read the message payloads from. This works only for UTF-8 encoded text files.
     /// Payloads will be read from this file and a payload will be randomly selected when
@@ -47,7 +52,11 @@ pub struct ProducerPerfArgs {
     #[arg(long = "payload-file", value_name = "PAYLOAD-FILE")]
     pub payload_file: Option<PathBuf>,
     /// provides delimiter to be used when --payload-file is provided.
-    #[arg(long = "payload-delimiter", value_name = "PAYLOAD-DELIMITER", default_value = "\\n")]
+    #[arg(
+        long = "payload-delimiter",
+        value_name = "PAYLOAD-DELIMITER",
+        default_value = "\\n"
+    )]
     pub payload_delimiter: String,
     /// throttle maximum message throughput to *approximately* THROUGHPUT messages/sec. Set
     /// this to -1 to disable throttling.
@@ -101,7 +110,11 @@ impl Stats {
             window_start: now,
             reporting_interval: Duration::from_secs(5),
             sampling,
-            latencies: Vec::with_capacity(usize::try_from(num_records / sampling + 1).unwrap_or(0).min(500_001)),
+            latencies: Vec::with_capacity(
+                usize::try_from(num_records / sampling + 1)
+                    .unwrap_or(0)
+                    .min(500_001),
+            ),
             iteration: 0,
             count: 0,
             bytes: 0,
@@ -124,7 +137,7 @@ impl Stats {
         self.window_bytes += bytes;
         self.window_total_latency += u64::from(latency_ms);
         self.window_max_latency = self.window_max_latency.max(latency_ms);
-        if self.iteration % self.sampling == 0 {
+        if self.iteration.is_multiple_of(self.sampling) {
             self.latencies.push(latency_ms);
         }
         self.iteration += 1;
@@ -231,7 +244,9 @@ pub fn payloads(args: &ProducerPerfArgs) -> Result<Vec<Bytes>, KafkaToolError> {
     }
     let size = args.record_size.unwrap_or(0);
     let mut random = rand::rng();
-    let payload: Vec<u8> = (0..size).map(|_| random.random_range(b'A'..=b'Z')).collect();
+    let payload: Vec<u8> = (0..size)
+        .map(|_| random.random_range(b'A'..=b'Z'))
+        .collect();
     Ok(vec![Bytes::from(payload)])
 }
 
@@ -239,7 +254,11 @@ pub fn payloads(args: &ProducerPerfArgs) -> Result<Vec<Bytes>, KafkaToolError> {
 pub async fn run(args: &ProducerPerfArgs) -> Result<(), KafkaToolError> {
     let mut properties = load_optional(args.producer_config.as_deref())?;
     apply_overrides(&mut properties, &args.producer_props)?;
-    let client_settings = client_config(args.bootstrap_server.as_deref(), &properties, "perf-producer-client")?;
+    let client_settings = client_config(
+        args.bootstrap_server.as_deref(),
+        &properties,
+        "perf-producer-client",
+    )?;
     let config = producer_config(&properties)?;
     let payloads = payloads(args)?;
     let client = Arc::new(Client::connect(client_settings).await?);
@@ -257,7 +276,8 @@ pub async fn run(args: &ProducerPerfArgs) -> Result<(), KafkaToolError> {
                 continue;
             }
             for (sent_at, size) in delivery.contexts {
-                let latency = u32::try_from(now.duration_since(sent_at).as_millis()).unwrap_or(u32::MAX);
+                let latency =
+                    u32::try_from(now.duration_since(sent_at).as_millis()).unwrap_or(u32::MAX);
                 if let Some(line) = stats.record(latency, u64::from(size), now) {
                     println!("{line}");
                 }
@@ -307,14 +327,20 @@ mod tests {
     fn window_line_after_five_seconds_in_kafkas_format() {
         let start = Instant::now();
         let mut stats = Stats::new(100, start);
-        assert!(stats.record(2, 100, start + Duration::from_secs(1)).is_none());
-        let line = stats.record(4, 100, start + Duration::from_secs(5)).unwrap();
+        assert!(stats
+            .record(2, 100, start + Duration::from_secs(1))
+            .is_none());
+        let line = stats
+            .record(4, 100, start + Duration::from_secs(5))
+            .unwrap();
         assert_eq!(
             line,
             "2 records sent, 0.4 records/sec (0.00 MB/sec), 3.0 ms avg latency, 4.0 ms max latency."
         );
         // A new window starts.
-        assert!(stats.record(1, 100, start + Duration::from_secs(6)).is_none());
+        assert!(stats
+            .record(1, 100, start + Duration::from_secs(6))
+            .is_none());
     }
 
     #[test]
@@ -344,21 +370,48 @@ mod tests {
         let start = Instant::now();
         let throttler = Throttler::new(10.0, start);
         assert_eq!(throttler.due(0, start), None);
-        assert_eq!(throttler.due(5, start), Some(start + Duration::from_millis(500)));
+        assert_eq!(
+            throttler.due(5, start),
+            Some(start + Duration::from_millis(500))
+        );
         assert_eq!(Throttler::new(-1.0, start).due(1_000, start), None);
     }
 
     #[test]
     fn options_need_record_size_or_payload_file() {
         let parsed = ProducerPerfArgs::try_parse_from([
-            "p", "--topic", "t", "--num-records", "10", "--throughput", "-1", "--record-size", "100",
-            "--producer-props", "bootstrap.servers=h:1", "acks=1",
+            "p",
+            "--topic",
+            "t",
+            "--num-records",
+            "10",
+            "--throughput",
+            "-1",
+            "--record-size",
+            "100",
+            "--producer-props",
+            "bootstrap.servers=h:1",
+            "acks=1",
         ])
         .unwrap();
-        assert_eq!(parsed.producer_props, vec!["bootstrap.servers=h:1", "acks=1"]);
+        assert_eq!(
+            parsed.producer_props,
+            vec!["bootstrap.servers=h:1", "acks=1"]
+        );
         assert_eq!(parsed.throughput, -1.0);
         assert_eq!(payloads(&parsed).unwrap()[0].len(), 100);
-        assert!(payloads(&parsed).unwrap()[0].iter().all(u8::is_ascii_uppercase));
-        assert!(ProducerPerfArgs::try_parse_from(["p", "--topic", "t", "--num-records", "1", "--throughput", "1"]).is_err());
+        assert!(payloads(&parsed).unwrap()[0]
+            .iter()
+            .all(u8::is_ascii_uppercase));
+        assert!(ProducerPerfArgs::try_parse_from([
+            "p",
+            "--topic",
+            "t",
+            "--num-records",
+            "1",
+            "--throughput",
+            "1"
+        ])
+        .is_err());
     }
 }

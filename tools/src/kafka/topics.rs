@@ -48,7 +48,10 @@ pub struct TopicsArgs {
     #[arg(long = "bootstrap-server", value_name = "String: server to connect to")]
     pub bootstrap_server: Option<String>,
     /// Property file containing configs to be passed to Admin Client.
-    #[arg(long = "command-config", value_name = "String: command config property file")]
+    #[arg(
+        long = "command-config",
+        value_name = "String: command config property file"
+    )]
     pub command_config: Option<PathBuf>,
     /// Create a new topic.
     #[arg(long)]
@@ -76,11 +79,17 @@ pub struct TopicsArgs {
     #[arg(long, value_name = "Integer: # of partitions")]
     pub partitions: Option<i32>,
     /// The replication factor for each partition in the topic being created.
-    #[arg(long = "replication-factor", value_name = "Integer: replication factor")]
+    #[arg(
+        long = "replication-factor",
+        value_name = "Integer: replication factor"
+    )]
     pub replication_factor: Option<i16>,
     /// A list of manual partition-to-broker assignments for the topic being created or
     /// altered: `broker_id_for_part1_replica1:broker_id_for_part1_replica2,...`.
-    #[arg(long = "replica-assignment", value_name = "String: broker_id_for_part1_replica1 : broker_id_for_part1_replica2 , ...")]
+    #[arg(
+        long = "replica-assignment",
+        value_name = "String: broker_id_for_part1_replica1 : broker_id_for_part1_replica2 , ..."
+    )]
     pub replica_assignment: Option<String>,
     /// A topic configuration override for the topic being created or altered.
     #[arg(long = "config", value_name = "String: name=value")]
@@ -160,7 +169,10 @@ impl TopicsArgs {
         if needs_topic && self.topic.is_none() {
             return Err(usage("Missing required argument \"[topic]\""));
         }
-        if *action == Action::Alter && self.partitions.is_none() && self.replica_assignment.is_none() {
+        if *action == Action::Alter
+            && self.partitions.is_none()
+            && self.replica_assignment.is_none()
+        {
             return Err(usage(
                 "Option \"[alter]\" can't be used without one of \"[partitions]\" or \"[replica-assignment]\"",
             ));
@@ -174,7 +186,9 @@ impl TopicsArgs {
             ));
         }
         if self.if_not_exists && *action != Action::Create {
-            return Err(usage("Option \"[if-not-exists]\" can't be used without option \"[create]\""));
+            return Err(usage(
+                "Option \"[if-not-exists]\" can't be used without option \"[create]\"",
+            ));
         }
         if self.if_exists && !matches!(action, Action::Alter | Action::Delete | Action::Describe) {
             return Err(usage(
@@ -217,7 +231,11 @@ pub fn parse_replica_assignment(text: &str) -> Result<Vec<Vec<i32>>, KafkaToolEr
             }
             replicas.push(id);
         }
-        if index > 0 && partitions.first().is_some_and(|first: &Vec<i32>| first.len() != replicas.len()) {
+        if index > 0
+            && partitions
+                .first()
+                .is_some_and(|first: &Vec<i32>| first.len() != replicas.len())
+        {
             return Err(KafkaToolError::Command {
                 message: format!(
                     "Partition {index} has different replication factor: {replicas:?}"
@@ -246,11 +264,12 @@ impl TopicFilter {
             .trim_start_matches(['"', '\''])
             .trim_end_matches(['"', '\''])
             .to_string();
-        let regex = regex_automata::meta::Regex::new(&format!("^(?:{cleaned})$")).map_err(
-            |error| KafkaToolError::Usage {
-                message: format!("{cleaned} is an invalid regex: {error}"),
-            },
-        )?;
+        let regex =
+            regex_automata::meta::Regex::new(&format!("^(?:{cleaned})$")).map_err(|error| {
+                KafkaToolError::Usage {
+                    message: format!("{cleaned} is an invalid regex: {error}"),
+                }
+            })?;
         Ok(TopicFilter { regex })
     }
 
@@ -310,7 +329,10 @@ pub fn write_description(
     live_brokers: &[i32],
 ) -> std::io::Result<()> {
     if !filter.any() {
-        let replication_factor = topic.partitions.first().map_or(0, |partition| partition.replicas.len());
+        let replication_factor = topic
+            .partitions
+            .first()
+            .map_or(0, |partition| partition.replicas.len());
         write!(out, "Topic: {}", topic.name)?;
         if topic.topic_id != [0u8; 16] {
             write!(out, "\tTopicId: {}", topic_id_string(&topic.topic_id))?;
@@ -371,7 +393,9 @@ fn error_message(error: ResponseError, topic: &str, broker_message: Option<&StrB
             "The request attempted to perform an operation on an invalid topic.".to_string()
         }
         ResponseError::TopicDeletionDisabled => "Topic deletion is disabled.".to_string(),
-        ResponseError::PolicyViolation => "Request parameters do not satisfy the configured policy.".to_string(),
+        ResponseError::PolicyViolation => {
+            "Request parameters do not satisfy the configured policy.".to_string()
+        }
         other => format!("{other} (error code {})", other.code()),
     }
 }
@@ -397,7 +421,11 @@ fn io_error(source: std::io::Error) -> KafkaToolError {
 pub async fn run(args: &TopicsArgs, out: &mut impl Write) -> Result<(), KafkaToolError> {
     let action = args.action()?;
     let properties = load_optional(args.command_config.as_deref())?;
-    let config = client_config(args.bootstrap_server.as_deref(), &properties, "adminclient-1")?;
+    let config = client_config(
+        args.bootstrap_server.as_deref(),
+        &properties,
+        "adminclient-1",
+    )?;
     let client = Client::connect(config).await?;
     match action {
         Action::Create => create(&client, args, out).await,
@@ -415,7 +443,11 @@ pub async fn run(args: &TopicsArgs, out: &mut impl Write) -> Result<(), KafkaToo
     }
 }
 
-async fn create(client: &Client, args: &TopicsArgs, out: &mut impl Write) -> Result<(), KafkaToolError> {
+async fn create(
+    client: &Client,
+    args: &TopicsArgs,
+    out: &mut impl Write,
+) -> Result<(), KafkaToolError> {
     let name = args.topic.clone().unwrap_or_default();
     if name.contains('.') || name.contains('_') {
         writeln!(
@@ -470,13 +502,17 @@ async fn create(client: &Client, args: &TopicsArgs, out: &mut impl Write) -> Res
 
 /// The topics `--topic` selects among all topics; an empty match is an error unless
 /// `--if-exists` (for describe and list without `--topic` it is fine).
-async fn matching_topics(client: &Client, args: &TopicsArgs) -> Result<Vec<TopicMetadata>, KafkaToolError> {
+async fn matching_topics(
+    client: &Client,
+    args: &TopicsArgs,
+) -> Result<Vec<TopicMetadata>, KafkaToolError> {
     let topics = client.list_topics().await?;
     let filter = args.topic.as_deref().map(TopicFilter::new).transpose()?;
-    let selected: Vec<TopicMetadata> = select_topics(&topics, filter.as_ref(), args.exclude_internal)
-        .into_iter()
-        .cloned()
-        .collect();
+    let selected: Vec<TopicMetadata> =
+        select_topics(&topics, filter.as_ref(), args.exclude_internal)
+            .into_iter()
+            .cloned()
+            .collect();
     if selected.is_empty() && !args.if_exists {
         if let Some(topic) = &args.topic {
             return Err(not_exist(topic));
@@ -485,7 +521,11 @@ async fn matching_topics(client: &Client, args: &TopicsArgs) -> Result<Vec<Topic
     Ok(selected)
 }
 
-async fn describe(client: &Client, args: &TopicsArgs, out: &mut impl Write) -> Result<(), KafkaToolError> {
+async fn describe(
+    client: &Client,
+    args: &TopicsArgs,
+    out: &mut impl Write,
+) -> Result<(), KafkaToolError> {
     let topics = matching_topics(client, args).await?;
     let filter = PartitionFilter {
         under_replicated: args.under_replicated_partitions,
@@ -645,7 +685,11 @@ async fn alter(client: &Client, args: &TopicsArgs) -> Result<(), KafkaToolError>
     for result in &response.results {
         if let Some(error) = ResponseError::try_from_code(result.error_code) {
             return Err(KafkaToolError::Command {
-                message: error_message(error, result.name.0.as_str(), result.error_message.as_ref()),
+                message: error_message(
+                    error,
+                    result.name.0.as_str(),
+                    result.error_message.as_ref(),
+                ),
             });
         }
     }
@@ -704,12 +748,23 @@ mod tests {
             error.to_string(),
             "Command must include exactly one action: --list, --describe, --create, --alter or --delete"
         );
-        let error = args(&["--bootstrap-server", "h:1", "--create"]).action().unwrap_err();
+        let error = args(&["--bootstrap-server", "h:1", "--create"])
+            .action()
+            .unwrap_err();
         assert_eq!(error.to_string(), "Missing required argument \"[topic]\"");
-        assert_eq!(args(&["--bootstrap-server", "h:1", "--list"]).action().unwrap(), Action::List);
-        let error = args(&["--bootstrap-server", "h:1", "--list", "--if-not-exists"]).action().unwrap_err();
+        assert_eq!(
+            args(&["--bootstrap-server", "h:1", "--list"])
+                .action()
+                .unwrap(),
+            Action::List
+        );
+        let error = args(&["--bootstrap-server", "h:1", "--list", "--if-not-exists"])
+            .action()
+            .unwrap_err();
         assert!(error.to_string().contains("if-not-exists"));
-        let error = args(&["--bootstrap-server", "h:1", "--alter", "--topic", "t"]).action().unwrap_err();
+        let error = args(&["--bootstrap-server", "h:1", "--alter", "--topic", "t"])
+            .action()
+            .unwrap_err();
         assert!(error.to_string().contains("[partitions]"));
     }
 
@@ -748,8 +803,14 @@ mod tests {
     fn describe_prints_kafkas_lines() {
         let mut out = Vec::new();
         let configs = vec![("segment.bytes".to_string(), Some("1073741824".to_string()))];
-        write_description(&mut out, &topic("quickstart-events", 1), &configs, PartitionFilter::default(), &[0, 1])
-            .unwrap();
+        write_description(
+            &mut out,
+            &topic("quickstart-events", 1),
+            &configs,
+            PartitionFilter::default(),
+            &[0, 1],
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "Topic: quickstart-events\tPartitionCount: 1\tReplicationFactor: 2\tConfigs: segment.bytes=1073741824\n\tTopic: quickstart-events\tPartition: 0\tLeader: 0\tReplicas: 0,1\tIsr: 0,1\n"
@@ -759,7 +820,10 @@ mod tests {
         let mut out = Vec::new();
         write_description(&mut out, &with_id, &[], PartitionFilter::default(), &[]).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("Topic: t\tTopicId: AQEBAQEBAQEBAQEBAQEBAQ\tPartitionCount: 1"), "{text}");
+        assert!(
+            text.starts_with("Topic: t\tTopicId: AQEBAQEBAQEBAQEBAQEBAQ\tPartitionCount: 1"),
+            "{text}"
+        );
         assert!(text.contains("Leader: none"), "{text}");
     }
 
