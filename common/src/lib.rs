@@ -1,10 +1,13 @@
 //! Shared pieces used by the coordinator, the broker and the tools.
 //!
+//! - [`client`]: a Kafka client (connections, metadata, producer, fetcher) for the tools,
+//!   the tests and the broker's replica fetcher.
 //! - [`properties`]: Java `.properties` files (`config/*.properties`, `--override`).
 //! - [`config`]: what the typed configurations share (warnings, key families, ranges).
 //! - [`logging`]: the stderr log format shared by every process.
 //! - [`zk_layout`]: Kafka's znode paths and the JSON records brokers keep in them.
 
+pub mod client;
 pub mod config;
 pub mod logging;
 pub mod properties;

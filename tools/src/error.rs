@@ -134,3 +134,38 @@ pub enum PerfError {
     #[error("invalid options: {reason}")]
     InvalidOptions { reason: String },
 }
+
+/// Why a Kafka tool (`kafka-topics`, the console clients, the perf tests) stopped. `Display`
+/// is the message the tool prints.
+#[derive(Debug, thiserror::Error)]
+pub enum KafkaToolError {
+    /// The cluster could not be reached or answered with an error.
+    #[error("{0}")]
+    Client(#[from] common::client::ClientError),
+    /// A properties file could not be read or parsed.
+    #[error("{0}")]
+    Properties(#[from] common::properties::PropertiesError),
+    /// A `key=value` argument without `=`.
+    #[error("Invalid command line properties: {argument}")]
+    KeyValue { argument: String },
+    /// A client property with a value the tool cannot use.
+    #[error("Invalid value {value} for configuration {key}: {reason}")]
+    InvalidConfig {
+        key: String,
+        value: String,
+        reason: String,
+    },
+    /// The command line is inconsistent; the message is the one Kafka's tool prints.
+    #[error("{message}")]
+    Usage { message: String },
+    /// An admin request failed; the message is the one Kafka's tool prints after
+    /// "Error while executing topic command : ".
+    #[error("{message}")]
+    Command { message: String },
+    /// Reading stdin, a payload file or writing stdout failed.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}

@@ -6,10 +6,13 @@
 //!   match the `zkCli` shell that Kafka's `bin/zookeeper-shell.sh` runs.
 //! - [`zk_perf`]: `zk-perf-test`, a load generator for the coordinator (or any ZooKeeper server):
 //!   N concurrent sessions, latency histograms, one report per workload.
+//! - [`kafka`]: Kafka's tools — `kafka-topics`, the console producer and consumer, the producer
+//!   and consumer perf tests — over `common::client`.
 //! - [`zk_tree`]: subtree walks and batched recursive deletes shared by both tools.
 //! - [`error`]: the error enums of the crate.
 
 pub mod error;
+pub mod kafka;
 pub mod zk_perf;
 pub mod zk_shell;
 pub mod zk_tree;

@@ -1,0 +1,28 @@
+//! `kafka-consumer-perf-test`. See `tools::kafka::consumer_perf`.
+
+use clap::Parser;
+use tools::kafka::consumer_perf::{run, ConsumerPerfArgs};
+
+fn main() {
+    let args = match ConsumerPerfArgs::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let _ = error.print();
+            std::process::exit(if error.use_stderr() { 1 } else { 0 });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("kafka-consumer-perf-test: cannot start the runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(error) = runtime.block_on(run(&args)) {
+        eprintln!("{error}");
+        std::process::exit(1);
+    }
+}
