@@ -35,7 +35,7 @@ use kafka_protocol::messages::BrokerId;
 use super::error_code::storage_error_code;
 use super::storage::partition_log_mut;
 use super::{Context, StorageError};
-use crate::log::{LogError, DEFAULT_LEADER_EPOCH};
+use crate::log::LogError;
 
 /// Session epoch of a full fetch that opens a session (`INITIAL_EPOCH`).
 const INITIAL_SESSION_EPOCH: i32 = 0;
@@ -131,7 +131,8 @@ pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
         topic_response.topic = topic.topic.clone();
         for partition in topic.partitions {
             let Some(read) = reads.next() else { break };
-            let mut data = partition_data(partition.partition, read, leader_id);
+            let leader_epoch = context.leader_epoch(topic.topic.as_str(), partition.partition);
+            let mut data = partition_data(partition.partition, read, leader_id, leader_epoch);
             if !read_committed {
                 data.aborted_transactions = None;
             }
@@ -142,7 +143,12 @@ pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
     response
 }
 
-fn partition_data(partition: i32, read: PartitionRead, leader_id: i32) -> PartitionData {
+fn partition_data(
+    partition: i32,
+    read: PartitionRead,
+    leader_id: i32,
+    leader_epoch: i32,
+) -> PartitionData {
     let mut data = PartitionData::default();
     data.partition_index = partition;
     data.high_watermark = read.log_end_offset;
@@ -157,7 +163,7 @@ fn partition_data(partition: i32, read: PartitionRead, leader_id: i32) -> Partit
         ) {
             let mut leader = LeaderIdAndEpoch::default();
             leader.leader_id = BrokerId(leader_id);
-            leader.leader_epoch = DEFAULT_LEADER_EPOCH;
+            leader.leader_epoch = leader_epoch;
             data.current_leader = leader;
         }
     }
@@ -172,9 +178,14 @@ async fn read_all(
 ) -> Vec<PartitionRead> {
     let count = wanted.len();
     // Only the leader serves a partition (NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION).
-    let refused: Vec<Option<ResponseError>> = wanted
+    let refused: Vec<(Option<ResponseError>, i32)> = wanted
         .iter()
-        .map(|fetch| context.partition_error(&fetch.topic, fetch.partition))
+        .map(|fetch| {
+            (
+                context.partition_error(&fetch.topic, fetch.partition),
+                context.leader_epoch(&fetch.topic, fetch.partition),
+            )
+        })
         .collect();
     let outcome = context
         .storage
@@ -182,7 +193,7 @@ async fn read_all(
             let mut reads = Vec::with_capacity(wanted.len());
             let mut remaining = response_max;
             let mut total = 0usize;
-            for (fetch, refused) in wanted.into_iter().zip(refused) {
+            for (fetch, (refused, leader_epoch)) in wanted.into_iter().zip(refused) {
                 if let Some(code) = refused {
                     reads.push(PartitionRead {
                         error: Some(code),
@@ -196,7 +207,7 @@ async fn read_all(
                     Err(error) => failed(&error, -1, -1),
                     Ok(log) => {
                         if let Some(error) =
-                            leader_epoch_error(fetch.current_leader_epoch, DEFAULT_LEADER_EPOCH)
+                            leader_epoch_error(fetch.current_leader_epoch, leader_epoch)
                         {
                             reads.push(PartitionRead {
                                 error: Some(error),

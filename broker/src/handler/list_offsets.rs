@@ -16,7 +16,7 @@ use super::error_code::storage_error_code;
 use super::fetch::leader_epoch_error;
 use super::storage::partition_log_mut;
 use super::{Context, StorageError};
-use crate::log::{PartitionLog, DEFAULT_LEADER_EPOCH};
+use crate::log::PartitionLog;
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
@@ -44,11 +44,12 @@ pub async fn handle(context: &Context, request: ListOffsetsRequest) -> ListOffse
             let index = partition.partition_index;
             let timestamp = partition.timestamp;
             let requested_epoch = partition.current_leader_epoch;
+            let leader_epoch = context.leader_epoch(&name, index);
             let found = context
                 .storage
                 .run(move |dir| {
                     let log = partition_log_mut(dir, &topic_name, index)?;
-                    if let Some(error) = leader_epoch_error(requested_epoch, DEFAULT_LEADER_EPOCH) {
+                    if let Some(error) = leader_epoch_error(requested_epoch, leader_epoch) {
                         return Ok(Err(error));
                     }
                     lookup(log, timestamp).map(Ok)
@@ -62,7 +63,7 @@ pub async fn handle(context: &Context, request: ListOffsetsRequest) -> ListOffse
                     partition_response.offset = offset;
                     partition_response.timestamp = found_timestamp;
                     if offset >= 0 {
-                        partition_response.leader_epoch = DEFAULT_LEADER_EPOCH;
+                        partition_response.leader_epoch = leader_epoch;
                     }
                 }
                 Ok(Err(code)) => partition_response.error_code = code.code(),

@@ -84,6 +84,15 @@ impl Context {
             .leadership(self.options.broker_id, topic, partition)
     }
 
+    /// The partition's current leader epoch (from its state in the coordinator); 0 before
+    /// the controller wrote one.
+    pub fn leader_epoch(&self, topic: &str, partition: i32) -> i32 {
+        self.metadata()
+            .partition(topic, partition)
+            .and_then(|image| image.state.as_ref())
+            .map_or(crate::log::DEFAULT_LEADER_EPOCH, |state| state.leader_epoch)
+    }
+
     /// `None` when this broker leads the partition; else the code to answer with:
     /// NOT_LEADER_OR_FOLLOWER (another broker leads it, or none does right now) or
     /// UNKNOWN_TOPIC_OR_PARTITION.

@@ -26,7 +26,6 @@ use kafka_protocol::ResponseError;
 use super::error_code::{record_error_code, storage_error_code};
 use super::storage::partition_log_mut;
 use super::Context;
-use crate::log::DEFAULT_LEADER_EPOCH;
 use crate::network::NetworkError;
 use crate::record::split_batches;
 
@@ -114,6 +113,7 @@ async fn append(
         return Err(ResponseError::MessageTooLarge);
     }
     drop(batches);
+    let leader_epoch = context.leader_epoch(topic, partition);
     let topic = topic.to_owned();
     let appended = context
         .storage
@@ -121,7 +121,7 @@ async fn append(
             let log = partition_log_mut(dir, &topic, partition)?;
             let mut bytes = records.to_vec();
             let timestamp_type = log.config().message_timestamp_type;
-            let info = log.append_as_leader(&mut bytes, timestamp_type, DEFAULT_LEADER_EPOCH)?;
+            let info = log.append_as_leader(&mut bytes, timestamp_type, leader_epoch)?;
             Ok(Appended {
                 base_offset: info.first_offset,
                 log_append_time: info.log_append_time,
