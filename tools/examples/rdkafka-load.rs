@@ -401,15 +401,12 @@ fn produce(args: &ProduceArgs) -> anyhow::Result<bool> {
     let size = args.producer.record_size;
     let payload = random_payload(size);
     let timeout = Duration::from_secs(common.timeout_s);
-    let setup = Arc::new(Deliveries::new(Instant::now(), 0));
-    let probe = create_producer(common, &args.producer, &setup)?;
-    topic_partitions(probe.client(), &common.topic, timeout)?;
-    drop(probe);
-
     let expected = usize::try_from(args.records).unwrap_or(usize::MAX);
-    let start = Instant::now();
-    let deliveries = Arc::new(Deliveries::new(start, expected.min(100_000_000)));
+    let deliveries = Arc::new(Deliveries::new(Instant::now(), expected.min(100_000_000)));
     let producer = create_producer(common, &args.producer, &deliveries)?;
+    // Connected, topic known (created if need be): the clock starts with the first send.
+    topic_partitions(producer.client(), &common.topic, timeout)?;
+    let start = Instant::now();
     for sent in 0..args.records {
         send_one(
             &producer,
@@ -459,8 +456,11 @@ fn produce(args: &ProduceArgs) -> anyhow::Result<bool> {
     Ok(failed == 0 && missing == 0)
 }
 
+/// A consumer for assign + explicit offsets. librdkafka refuses `assign` without a
+/// `group.id`; the group is never joined and no offset is committed.
 fn create_consumer(common: &Common) -> anyhow::Result<BaseConsumer> {
     let settings = [
+        ("group.id", "rdkafka-load".to_owned()),
         ("enable.partition.eof", "false".to_owned()),
         ("enable.auto.commit", "false".to_owned()),
         ("enable.auto.offset.store", "false".to_owned()),
@@ -539,10 +539,13 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<bool> {
         bail!("--rate must be at least 1");
     }
     let consumer = create_consumer(common)?;
-    let setup = Arc::new(Deliveries::new(Instant::now(), 0));
-    let probe = create_producer(common, &args.producer, &setup)?;
-    let partitions = topic_partitions(probe.client(), &common.topic, timeout)?;
-    drop(probe);
+    let total = args.rate.saturating_mul(args.seconds);
+    let deliveries = Arc::new(Deliveries::new(
+        Instant::now(),
+        usize::try_from(total).unwrap_or_default(),
+    ));
+    let producer = create_producer(common, &args.producer, &deliveries)?;
+    let partitions = topic_partitions(producer.client(), &common.topic, timeout)?;
     // The consumer starts at the current end of every partition.
     let mut assignment = TopicPartitionList::new();
     for partition in &partitions {
@@ -551,7 +554,6 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<bool> {
     }
     consumer.assign(&assignment)?;
 
-    let total = args.rate.saturating_mul(args.seconds);
     let receiver = std::thread::spawn(move || {
         let mut latencies = Vec::with_capacity(usize::try_from(total).unwrap_or_default());
         let mut progress_at = Instant::now();
@@ -572,11 +574,6 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<bool> {
     });
 
     let start = Instant::now();
-    let deliveries = Arc::new(Deliveries::new(
-        start,
-        usize::try_from(total).unwrap_or_default(),
-    ));
-    let producer = create_producer(common, &args.producer, &deliveries)?;
     let mut payload = random_payload(size);
     let interval_nanos = 1_000_000_000f64 / args.rate as f64;
     for index in 0..total {
@@ -586,7 +583,15 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<bool> {
             if now >= due {
                 break;
             }
-            producer.poll(due - now);
+            // librdkafka's poll timeout has millisecond resolution: shorter waits sleep, so
+            // the pacing loop never spins on a core the broker needs.
+            let wait = due - now;
+            if wait >= Duration::from_millis(1) {
+                producer.poll(wait);
+            } else {
+                producer.poll(Duration::ZERO);
+                std::thread::sleep(wait);
+            }
         }
         if let Some(stamp) = payload.get_mut(..8) {
             stamp.copy_from_slice(&micros_since_epoch().to_be_bytes());
