@@ -1,0 +1,691 @@
+//! `rdkafka-load`: a librdkafka load generator for benchmarking a Kafka broker (ours, or the
+//! Apache Kafka peer), run as `cargo run --release -p tools --example rdkafka-load -- MODE …`.
+//!
+//! Modes:
+//! - `produce`: `--records N` records of `--record-size B` bytes (random letters, no key) as
+//!   fast as librdkafka takes them; throughput over the time from the first send to the
+//!   last delivery report, and delivery latency (send call → delivery report).
+//! - `consume`: `--records N` records (default: everything in the topic) from offset 0 of
+//!   every partition, assigned (no consumer group); throughput from assignment to the last
+//!   record.
+//! - `latency`: `--rate R` records/s for `--seconds S` while a consumer waits at the end of
+//!   every partition; end-to-end latency from the send time written into each value's first
+//!   8 bytes (microseconds since the Unix epoch) to its arrival at the consumer.
+//!
+//! librdkafka settings: `--acks`, `--batch-size`, `--linger-ms`, `--compression` map to
+//! `acks`, `batch.size`, `linger.ms`, `compression.codec` (left at librdkafka's defaults when
+//! not given); `-X key=value` sets any other property, e.g. for the Kafka 0.9 peer
+//! `-X api.version.request=false -X broker.version.fallback=0.9.0.1`.
+//!
+//! Output: one summary line per run (`key=value` pairs), or with `--json` one JSON object.
+//! MB/s counts 1,048,576 bytes per MB of record values, as Kafka's perf tools do. Latencies
+//! are in milliseconds. The exit status is 1 when any record failed or did not arrive.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+use rand::Rng;
+use rdkafka::client::ClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{DeliveryResult, Message};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::json;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rdkafka-load",
+    about = "librdkafka load generator for Kafka brokers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Subcommand, Debug)]
+enum Mode {
+    /// Produce N records as fast as possible.
+    Produce(ProduceArgs),
+    /// Consume N records from offset 0 of every partition.
+    Consume(ConsumeArgs),
+    /// Produce at a fixed rate with a consumer at the end; end-to-end latency.
+    Latency(LatencyArgs),
+}
+
+/// Where to connect and what to print; shared by every mode.
+#[derive(Args, Debug)]
+struct Common {
+    /// bootstrap.servers.
+    #[arg(long, default_value = "localhost:9092")]
+    bootstrap: String,
+    /// Topic to use (auto-created by the broker when missing).
+    #[arg(long, default_value = "rdkafka-load")]
+    topic: String,
+    /// Any librdkafka property, repeatable: -X key=value.
+    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = parse_property)]
+    properties: Vec<(String, String)>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Give up waiting for records or deliveries after this many seconds without progress.
+    #[arg(long, default_value_t = 30)]
+    timeout_s: u64,
+}
+
+/// The producer's librdkafka settings.
+#[derive(Args, Debug)]
+struct ProducerSettings {
+    /// Size of each record value in bytes.
+    #[arg(long, default_value_t = 100)]
+    record_size: usize,
+    /// acks: 0, 1 or all.
+    #[arg(long, default_value = "1", value_parser = ["0", "1", "all", "-1"])]
+    acks: String,
+    /// batch.size in bytes (librdkafka's default when absent).
+    #[arg(long)]
+    batch_size: Option<u64>,
+    /// linger.ms (librdkafka's default, 5, when absent).
+    #[arg(long)]
+    linger_ms: Option<f64>,
+    /// compression.codec: none, gzip, snappy, lz4, zstd.
+    #[arg(long, value_parser = ["none", "gzip", "snappy", "lz4", "zstd"])]
+    compression: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ProduceArgs {
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    producer: ProducerSettings,
+    /// Number of records to produce.
+    #[arg(long, default_value_t = 1_000_000)]
+    records: u64,
+}
+
+#[derive(Args, Debug)]
+struct ConsumeArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Number of records to read; default: all records in the topic now.
+    #[arg(long)]
+    records: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+struct LatencyArgs {
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    producer: ProducerSettings,
+    /// Records per second.
+    #[arg(long, default_value_t = 1000)]
+    rate: u64,
+    /// Duration of the run in seconds.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+}
+
+fn parse_property(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("expected key=value, got `{text}`")),
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let outcome = match cli.mode {
+        Mode::Produce(args) => produce(&args),
+        Mode::Consume(args) => consume(&args),
+        Mode::Latency(args) => latency(&args),
+    };
+    match outcome {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(error) => {
+            eprintln!("rdkafka-load: {error:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// A librdkafka configuration: bootstrap, the mode's own settings, then every `-X`.
+fn client_config(common: &Common, settings: &[(&str, String)]) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", &common.bootstrap);
+    config.set("client.id", "rdkafka-load");
+    for (key, value) in settings {
+        config.set(*key, value);
+    }
+    for (key, value) in &common.properties {
+        config.set(key, value);
+    }
+    config
+}
+
+fn producer_settings(settings: &ProducerSettings) -> Vec<(&'static str, String)> {
+    let mut properties = vec![("acks", settings.acks.clone())];
+    if let Some(bytes) = settings.batch_size {
+        properties.push(("batch.size", bytes.to_string()));
+    }
+    if let Some(millis) = settings.linger_ms {
+        properties.push(("linger.ms", millis.to_string()));
+    }
+    if let Some(codec) = &settings.compression {
+        properties.push(("compression.codec", codec.clone()));
+    }
+    properties
+}
+
+/// Latency samples in microseconds and the summary statistics over them, in milliseconds.
+#[derive(Debug, Default)]
+struct Latencies {
+    micros: Vec<u64>,
+}
+
+impl Latencies {
+    /// The value at quantile `q` (0..=1) of the sorted samples, in ms.
+    fn quantile(sorted: &[u64], q: f64) -> f64 {
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let last = sorted.len() - 1;
+        let rank = ((last as f64) * q).round() as usize;
+        sorted.get(rank.min(last)).copied().unwrap_or_default() as f64 / 1000.0
+    }
+
+    /// (avg, p50, p99, p99.9, max) in ms.
+    fn summary(mut self) -> (f64, f64, f64, f64, f64) {
+        self.micros.sort_unstable();
+        let sorted = &self.micros;
+        let avg = if sorted.is_empty() {
+            0.0
+        } else {
+            sorted.iter().sum::<u64>() as f64 / sorted.len() as f64 / 1000.0
+        };
+        (
+            avg,
+            Self::quantile(sorted, 0.50),
+            Self::quantile(sorted, 0.99),
+            Self::quantile(sorted, 0.999),
+            sorted.last().copied().unwrap_or_default() as f64 / 1000.0,
+        )
+    }
+}
+
+/// The producer's delivery callbacks: each record's opaque is its send time (ns since the
+/// run's start), so latency needs no shared table.
+struct Deliveries {
+    start: Instant,
+    latencies: Mutex<Vec<u64>>,
+    acked: AtomicU64,
+    failed: AtomicU64,
+    first_error: Mutex<Option<String>>,
+}
+
+impl Deliveries {
+    fn new(start: Instant, expected: usize) -> Self {
+        Deliveries {
+            start,
+            latencies: Mutex::new(Vec::with_capacity(expected)),
+            acked: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            first_error: Mutex::new(None),
+        }
+    }
+
+    fn elapsed_nanos(&self) -> usize {
+        usize::try_from(self.start.elapsed().as_nanos()).unwrap_or(usize::MAX)
+    }
+
+    fn reported(&self) -> u64 {
+        self.acked.load(Ordering::Relaxed) + self.failed.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Clone)]
+struct LoadContext(Arc<Deliveries>);
+
+impl ClientContext for LoadContext {}
+
+impl ProducerContext for LoadContext {
+    type DeliveryOpaque = usize;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, sent_at_nanos: usize) {
+        let deliveries = &self.0;
+        match result {
+            Ok(_) => {
+                let nanos = deliveries.elapsed_nanos().saturating_sub(sent_at_nanos);
+                if let Ok(mut latencies) = deliveries.latencies.lock() {
+                    latencies.push(u64::try_from(nanos / 1000).unwrap_or(u64::MAX));
+                }
+                deliveries.acked.fetch_add(1, Ordering::Relaxed);
+            }
+            Err((error, _)) => {
+                deliveries.failed.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut first) = deliveries.first_error.lock() {
+                    first.get_or_insert_with(|| error.to_string());
+                }
+            }
+        }
+    }
+}
+
+fn create_producer(
+    common: &Common,
+    settings: &ProducerSettings,
+    deliveries: &Arc<Deliveries>,
+) -> anyhow::Result<BaseProducer<LoadContext>> {
+    client_config(common, &producer_settings(settings))
+        .create_with_context(LoadContext(Arc::clone(deliveries)))
+        .context("creating the producer")
+}
+
+/// Waits until the topic's metadata lists partitions with leaders (asking creates it on a
+/// broker with auto-creation); returns the partition ids.
+fn topic_partitions<C: ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    topic: &str,
+    timeout: Duration,
+) -> anyhow::Result<Vec<i32>> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let metadata = client.fetch_metadata(Some(topic), Duration::from_secs(5));
+        if let Ok(metadata) = &metadata {
+            if let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) {
+                let partitions: Vec<i32> = found
+                    .partitions()
+                    .iter()
+                    .filter(|p| p.leader() >= 0)
+                    .map(|p| p.id())
+                    .collect();
+                if found.error().is_none()
+                    && !partitions.is_empty()
+                    && partitions.len() == found.partitions().len()
+                {
+                    return Ok(partitions);
+                }
+            }
+        }
+        if Instant::now() >= deadline {
+            bail!("topic {topic} has no leaders after {timeout:?} (last answer: {metadata:?})");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A value of `size` random capital letters (like Kafka's producer perf test).
+fn random_payload(size: usize) -> Vec<u8> {
+    let mut rng = rand::rng();
+    (0..size).map(|_| rng.random_range(b'A'..=b'Z')).collect()
+}
+
+/// Enqueues one record, serving delivery callbacks while librdkafka's queue is full.
+fn send_one(
+    producer: &BaseProducer<LoadContext>,
+    topic: &str,
+    payload: &[u8],
+    sent_at_nanos: usize,
+) -> anyhow::Result<()> {
+    let mut record: BaseRecord<'_, (), [u8], usize> =
+        BaseRecord::with_opaque_to(topic, sent_at_nanos).payload(payload);
+    loop {
+        match producer.send(record) {
+            Ok(()) => return Ok(()),
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
+                record = returned;
+                producer.poll(Duration::from_millis(1));
+            }
+            Err((error, _)) => bail!("send failed: {error}"),
+        }
+    }
+}
+
+/// Polls for delivery reports until every sent record is reported, or `timeout` passes
+/// without a new report.
+fn drain(
+    producer: &BaseProducer<LoadContext>,
+    deliveries: &Deliveries,
+    sent: u64,
+    timeout: Duration,
+) {
+    let mut last = deliveries.reported();
+    let mut progress_at = Instant::now();
+    while deliveries.reported() < sent && progress_at.elapsed() < timeout {
+        producer.poll(Duration::from_millis(10));
+        let now = deliveries.reported();
+        if now != last {
+            last = now;
+            progress_at = Instant::now();
+        }
+    }
+}
+
+/// The summary line: `mode key=value …`, or JSON.
+fn print_summary(json: bool, mode: &str, fields: &[(&str, serde_json::Value)]) {
+    if json {
+        let mut object = serde_json::Map::new();
+        object.insert("mode".to_owned(), json!(mode));
+        for (key, value) in fields {
+            object.insert((*key).to_owned(), value.clone());
+        }
+        println!("{}", serde_json::Value::Object(object));
+    } else {
+        let text: Vec<String> = fields
+            .iter()
+            .map(|(key, value)| match value {
+                serde_json::Value::String(text) => format!("{key}={text}"),
+                serde_json::Value::Number(number) => match number.as_f64() {
+                    Some(float) if number.is_f64() => format!("{key}={float:.2}"),
+                    _ => format!("{key}={number}"),
+                },
+                other => format!("{key}={other}"),
+            })
+            .collect();
+        println!("{mode} {}", text.join(" "));
+    }
+}
+
+const MB: f64 = 1024.0 * 1024.0;
+
+fn produce(args: &ProduceArgs) -> anyhow::Result<bool> {
+    let common = &args.common;
+    let size = args.producer.record_size;
+    let payload = random_payload(size);
+    let timeout = Duration::from_secs(common.timeout_s);
+    let expected = usize::try_from(args.records).unwrap_or(usize::MAX);
+    let deliveries = Arc::new(Deliveries::new(Instant::now(), expected.min(100_000_000)));
+    let producer = create_producer(common, &args.producer, &deliveries)?;
+    // Connected, topic known (created if need be): the clock starts with the first send.
+    topic_partitions(producer.client(), &common.topic, timeout)?;
+    let start = Instant::now();
+    for sent in 0..args.records {
+        send_one(
+            &producer,
+            &common.topic,
+            &payload,
+            deliveries.elapsed_nanos(),
+        )?;
+        if sent % 1024 == 0 {
+            producer.poll(Duration::ZERO);
+        }
+    }
+    drain(&producer, &deliveries, args.records, timeout);
+    let elapsed = start.elapsed().as_secs_f64();
+    let acked = deliveries.acked.load(Ordering::Relaxed);
+    let failed = deliveries.failed.load(Ordering::Relaxed);
+    let missing = args.records.saturating_sub(acked + failed);
+    let latencies = Latencies {
+        micros: std::mem::take(
+            &mut *deliveries
+                .latencies
+                .lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?,
+        ),
+    };
+    let (avg, p50, p99, _p999, max) = latencies.summary();
+    let records_per_s = acked as f64 / elapsed;
+    let mut fields = vec![
+        ("records", json!(acked)),
+        ("record_size", json!(size)),
+        ("acks", json!(args.producer.acks)),
+        ("elapsed_s", json!(elapsed)),
+        ("records_per_s", json!(records_per_s)),
+        ("mb_per_s", json!(records_per_s * size as f64 / MB)),
+        ("latency_avg_ms", json!(avg)),
+        ("latency_p50_ms", json!(p50)),
+        ("latency_p99_ms", json!(p99)),
+        ("latency_max_ms", json!(max)),
+        ("failed", json!(failed)),
+        ("unreported", json!(missing)),
+    ];
+    if let Ok(first) = deliveries.first_error.lock() {
+        if let Some(error) = first.as_ref() {
+            fields.push(("first_error", json!(error)));
+        }
+    }
+    print_summary(common.json, "produce", &fields);
+    Ok(failed == 0 && missing == 0)
+}
+
+/// A consumer for assign + explicit offsets. librdkafka refuses `assign` without a
+/// `group.id`; the group is never joined and no offset is committed.
+fn create_consumer(common: &Common) -> anyhow::Result<BaseConsumer> {
+    let settings = [
+        ("group.id", "rdkafka-load".to_owned()),
+        ("enable.partition.eof", "false".to_owned()),
+        ("enable.auto.commit", "false".to_owned()),
+        ("enable.auto.offset.store", "false".to_owned()),
+    ];
+    client_config(common, &settings)
+        .create()
+        .context("creating the consumer")
+}
+
+fn consume(args: &ConsumeArgs) -> anyhow::Result<bool> {
+    let common = &args.common;
+    let timeout = Duration::from_secs(common.timeout_s);
+    let consumer = create_consumer(common)?;
+    let partitions = topic_partitions(consumer.client(), &common.topic, timeout)?;
+    let wanted = match args.records {
+        Some(records) => records,
+        None => {
+            let mut total = 0u64;
+            for partition in &partitions {
+                let (low, high) = consumer
+                    .fetch_watermarks(&common.topic, *partition, timeout)
+                    .context("reading watermarks")?;
+                total += u64::try_from(high.saturating_sub(low)).unwrap_or_default();
+            }
+            total
+        }
+    };
+    let mut assignment = TopicPartitionList::new();
+    for partition in &partitions {
+        assignment.add_partition_offset(&common.topic, *partition, Offset::Beginning)?;
+    }
+    let start = Instant::now();
+    consumer.assign(&assignment)?;
+    let mut records = 0u64;
+    let mut bytes = 0u64;
+    let mut progress_at = Instant::now();
+    while records < wanted && progress_at.elapsed() < timeout {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(message)) => {
+                records += 1;
+                bytes += message.payload_len() as u64;
+                progress_at = Instant::now();
+            }
+            Some(Err(error)) => bail!("consumer error: {error}"),
+            None => {}
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    print_summary(
+        common.json,
+        "consume",
+        &[
+            ("records", json!(records)),
+            ("wanted", json!(wanted)),
+            ("partitions", json!(partitions.len())),
+            ("elapsed_s", json!(elapsed)),
+            ("records_per_s", json!(records as f64 / elapsed)),
+            ("mb_per_s", json!(bytes as f64 / MB / elapsed)),
+        ],
+    );
+    Ok(records == wanted)
+}
+
+fn micros_since_epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| u64::try_from(since.as_micros()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
+}
+
+fn latency(args: &LatencyArgs) -> anyhow::Result<bool> {
+    let common = &args.common;
+    let size = args.producer.record_size.max(8);
+    let timeout = Duration::from_secs(common.timeout_s);
+    if args.rate == 0 {
+        bail!("--rate must be at least 1");
+    }
+    let consumer = create_consumer(common)?;
+    let total = args.rate.saturating_mul(args.seconds);
+    let deliveries = Arc::new(Deliveries::new(
+        Instant::now(),
+        usize::try_from(total).unwrap_or_default(),
+    ));
+    let producer = create_producer(common, &args.producer, &deliveries)?;
+    let partitions = topic_partitions(producer.client(), &common.topic, timeout)?;
+    // The consumer starts at the current end of every partition.
+    let mut assignment = TopicPartitionList::new();
+    for partition in &partitions {
+        let (_, high) = consumer.fetch_watermarks(&common.topic, *partition, timeout)?;
+        assignment.add_partition_offset(&common.topic, *partition, Offset::Offset(high))?;
+    }
+    consumer.assign(&assignment)?;
+
+    let receiver = std::thread::spawn(move || {
+        let mut latencies = Vec::with_capacity(usize::try_from(total).unwrap_or_default());
+        let mut progress_at = Instant::now();
+        while (latencies.len() as u64) < total && progress_at.elapsed() < timeout {
+            if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
+                let arrived = micros_since_epoch();
+                let sent = message
+                    .payload()
+                    .and_then(|value| value.get(..8))
+                    .and_then(|stamp| stamp.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(arrived);
+                latencies.push(arrived.saturating_sub(sent));
+                progress_at = Instant::now();
+            }
+        }
+        latencies
+    });
+
+    let start = Instant::now();
+    let mut payload = random_payload(size);
+    let interval_nanos = 1_000_000_000f64 / args.rate as f64;
+    for index in 0..total {
+        let due = Duration::from_nanos((index as f64 * interval_nanos) as u64);
+        loop {
+            let now = start.elapsed();
+            if now >= due {
+                break;
+            }
+            // librdkafka's poll timeout has millisecond resolution: shorter waits sleep, so
+            // the pacing loop never spins on a core the broker needs.
+            let wait = due - now;
+            if wait >= Duration::from_millis(1) {
+                producer.poll(wait);
+            } else {
+                producer.poll(Duration::ZERO);
+                std::thread::sleep(wait);
+            }
+        }
+        if let Some(stamp) = payload.get_mut(..8) {
+            stamp.copy_from_slice(&micros_since_epoch().to_be_bytes());
+        }
+        send_one(
+            &producer,
+            &common.topic,
+            &payload,
+            deliveries.elapsed_nanos(),
+        )?;
+    }
+    drain(&producer, &deliveries, total, timeout);
+    let micros = receiver
+        .join()
+        .map_err(|_| anyhow::anyhow!("the consumer thread panicked"))?;
+    let received = micros.len() as u64;
+    let (avg, p50, p99, p999, max) = Latencies { micros }.summary();
+    let failed = deliveries.failed.load(Ordering::Relaxed);
+    print_summary(
+        common.json,
+        "latency",
+        &[
+            ("rate", json!(args.rate)),
+            ("seconds", json!(args.seconds)),
+            ("record_size", json!(size)),
+            ("acks", json!(args.producer.acks)),
+            ("sent", json!(total)),
+            ("received", json!(received)),
+            ("failed", json!(failed)),
+            ("e2e_avg_ms", json!(avg)),
+            ("e2e_p50_ms", json!(p50)),
+            ("e2e_p99_ms", json!(p99)),
+            ("e2e_p999_ms", json!(p999)),
+            ("e2e_max_ms", json!(max)),
+        ],
+    );
+    Ok(received == total && failed == 0)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_parse_as_key_value() {
+        assert_eq!(
+            parse_property("api.version.request=false").unwrap(),
+            ("api.version.request".to_owned(), "false".to_owned())
+        );
+        assert_eq!(
+            parse_property("a=b=c").unwrap(),
+            ("a".to_owned(), "b=c".to_owned())
+        );
+        assert!(parse_property("novalue").is_err());
+        assert!(parse_property("=x").is_err());
+    }
+
+    #[test]
+    fn quantiles_pick_the_nearest_rank() {
+        let latencies = Latencies {
+            micros: (1..=1000).rev().map(|ms| ms * 1000).collect(),
+        };
+        let (avg, p50, p99, p999, max) = latencies.summary();
+        assert_eq!((p50, p99, p999, max), (501.0, 990.0, 999.0, 1000.0));
+        assert!((avg - 500.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn flags_reach_librdkafka_properties() {
+        let cli = Cli::try_parse_from([
+            "rdkafka-load",
+            "produce",
+            "--acks",
+            "all",
+            "--linger-ms",
+            "2",
+            "--compression",
+            "lz4",
+            "-X",
+            "api.version.request=false",
+            "--records",
+            "10",
+        ])
+        .unwrap();
+        let Mode::Produce(args) = cli.mode else {
+            panic!("not produce");
+        };
+        let settings = producer_settings(&args.producer);
+        assert!(settings.contains(&("acks", "all".to_owned())));
+        assert!(settings.contains(&("linger.ms", "2".to_owned())));
+        assert!(settings.contains(&("compression.codec", "lz4".to_owned())));
+        let config = client_config(&args.common, &settings);
+        assert_eq!(config.get("api.version.request"), Some("false"));
+        assert_eq!(args.records, 10);
+    }
+}
