@@ -281,7 +281,9 @@ fn batches_compressed_by_another_client_are_read_back_intact_by_librdkafka() {
                     producer_epoch: -1,
                     timestamp_type: ProtocolTimestampType::Creation,
                     offset: index,
-                    sequence: -1,
+                    // The encoder starts a new batch wherever offset − sequence changes; one
+                    // batch per request is what Produce v3+ allows (else INVALID_RECORD).
+                    sequence: i32::try_from(index).unwrap(),
                     timestamp: base + number,
                     key: Some(Bytes::from(format!("{codec:?}-{index}"))),
                     value: Some(Bytes::from(

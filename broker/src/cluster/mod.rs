@@ -152,7 +152,7 @@ impl Cluster {
             &client,
             options.broker_id,
             &registration,
-            options.session_timeout + RETRY_PAUSE,
+            registration_patience(options.session_timeout),
         )
         .await?;
         tracing::info!(
@@ -768,7 +768,7 @@ async fn reestablish(
                 &client,
                 options.broker_id,
                 registration,
-                options.session_timeout + RETRY_PAUSE,
+                registration_patience(options.session_timeout),
             )
             .await?;
             Ok::<_, ClusterError>((client, epoch))
@@ -795,6 +795,14 @@ async fn reestablish(
             }
         }
     }
+}
+
+/// How long a starting broker waits for the registration a killed run of it left behind:
+/// the old session expires at most one server tick after its timeout, and a tick is at most
+/// half a session timeout (ZooKeeper negotiates timeouts of at least two ticks), so twice
+/// the timeout always covers it.
+fn registration_patience(session_timeout: Duration) -> Duration {
+    session_timeout.saturating_mul(2) + RETRY_PAUSE
 }
 
 #[cfg(test)]
