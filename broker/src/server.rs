@@ -27,6 +27,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::cluster::{now_ms, Cluster, ClusterError, ClusterOptions};
 use crate::config::BrokerConfig;
 use crate::handler::{Context, Storage, StorageError};
+use crate::log::meta_properties::{self, MetaPropertiesError};
 use crate::log::{LogConfig, LogDir, LogError, SystemClock};
 use crate::network::connection;
 use crate::producer::{BlockSource, ProducerIdAllocator};
@@ -203,6 +204,8 @@ pub enum ServerError {
     #[error("no listener configured")]
     NoListener,
     #[error("{0}")]
+    MetaProperties(#[from] MetaPropertiesError),
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
     #[error("closing storage: {0}")]
     Storage(#[from] StorageError),
@@ -242,9 +245,24 @@ impl Broker {
         let cluster = Cluster::connect(options.cluster_options()).await?;
         let path = options.log_dir.clone();
         let config = options.log_config.clone();
-        let log_dir =
-            tokio::task::spawn_blocking(move || LogDir::open(&path, config, Arc::new(SystemClock)))
-                .await
+        let cluster_id = cluster.cluster_id().to_owned();
+        let log_dir = tokio::task::spawn_blocking(move || {
+            // meta.properties first: a dir of another broker or cluster is not loaded.
+            std::fs::create_dir_all(&path).map_err(|source| LogError::Io {
+                path: path.clone(),
+                action: "creating the log dir",
+                source,
+            })?;
+            meta_properties::check_and_write(
+                std::slice::from_ref(&path),
+                broker_id,
+                &cluster_id,
+                &common::time::java_date(now_ms()),
+            )
+            .map_err(ServerError::MetaProperties)?;
+            LogDir::open(&path, config, Arc::new(SystemClock)).map_err(ServerError::from)
+        })
+        .await
                 .map_err(|error| ServerError::Task {
                     reason: error.to_string(),
                 })??;

@@ -211,6 +211,11 @@ async fn registration_controller_and_cluster_id_follow_kafkas_layout() {
     for path in paths::PERSISTENT_PATHS {
         assert!(exists(&client, path).await, "{path} missing");
     }
+    // The log dir names this broker and this cluster (meta.properties, version 0).
+    let meta = std::fs::read_to_string(broker.log_dir().join("meta.properties")).unwrap();
+    assert!(meta.starts_with("#\n#"), "{meta}");
+    assert!(meta.contains(&format!("cluster.id={cluster_id}\n")), "{meta}");
+    assert!(meta.contains("version=0\nbroker.id=0\n"), "{meta}");
 
     // Controlled shutdown deregisters at once and exits 0.
     let status = broker.stop().unwrap().unwrap();
