@@ -93,6 +93,11 @@ pub struct ServerOptions {
     pub zookeeper_session_timeout: Duration,
     /// `zookeeper.connection.timeout.ms`.
     pub zookeeper_connection_timeout: Duration,
+    /// `log.retention.check.interval.ms`: how often retention runs over every log.
+    pub retention_check_interval: Duration,
+    /// How often the recovery-point and log-start-offset checkpoints are written (Kafka's
+    /// `log.flush.offset.checkpoint.interval.ms`, 60 s).
+    pub checkpoint_interval: Duration,
     /// The whole configuration, for DescribeConfigs (a broker's settings and the defaults
     /// topic configs fall back to). [`ServerOptions::new`] holds Kafka's defaults.
     pub config: Arc<BrokerConfig>,
@@ -123,6 +128,8 @@ impl ServerOptions {
             zookeeper_connect: "localhost:2181".to_owned(),
             zookeeper_session_timeout: Duration::from_secs(18),
             zookeeper_connection_timeout: Duration::from_secs(18),
+            retention_check_interval: Duration::from_millis(300_000),
+            checkpoint_interval: Duration::from_millis(60_000),
             config: Arc::new(BrokerConfig::defaults()),
         }
     }
@@ -174,6 +181,7 @@ impl ServerOptions {
         options.zookeeper_connect = config.zookeeper_connect.clone();
         options.zookeeper_session_timeout = config.zookeeper_session_timeout;
         options.zookeeper_connection_timeout = config.zookeeper_connection_timeout;
+        options.retention_check_interval = config.log_retention_check_interval;
         options.config = Arc::new(config.clone());
         options
     }
@@ -321,7 +329,12 @@ impl Broker {
             cluster.clone(),
         )));
         let (shutdown, _) = watch::channel(false);
-        let mut acceptors = Vec::new();
+        let mut acceptors = vec![tokio::spawn(log_maintenance(
+            storage.clone(),
+            options.retention_check_interval,
+            options.checkpoint_interval,
+            shutdown.subscribe(),
+        ))];
         let mut local_addrs = Vec::new();
         for (name, socket, local_addr, advertised_host, advertised_port) in bound {
             let context = Arc::new(Context {
@@ -363,6 +376,71 @@ pub fn default_host_name() -> String {
     }
     tracing::warn!("host name {name:?} does not resolve; advertising localhost");
     "localhost".to_owned()
+}
+
+/// The log manager's background duties until shutdown: retention over every log each
+/// `retention_interval` (segments past `retention.ms` / `retention.bytes` or below the log
+/// start offset are deleted and the start offset moves), and the recovery-point and
+/// log-start-offset checkpoints each `checkpoint_interval` (so an unclean start rescans only
+/// what came after them). Failures are logged; the next round tries again.
+async fn log_maintenance(
+    storage: Storage,
+    retention_interval: Duration,
+    checkpoint_interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let start = tokio::time::Instant::now();
+    let mut retention = tokio::time::interval_at(start + retention_interval, retention_interval);
+    let mut checkpoint = tokio::time::interval_at(start + checkpoint_interval, checkpoint_interval);
+    retention.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = retention.tick() => {
+                let outcome = storage.run(|dir| {
+                    let now_ms = now_ms();
+                    let mut deleted = Vec::new();
+                    let partitions: Vec<_> = dir.topic_partitions().cloned().collect();
+                    for topic_partition in partitions {
+                        if let Some(log) = dir.log_mut(&topic_partition) {
+                            match log.apply_retention(now_ms) {
+                                Ok(outcome) if !outcome.deleted_segments.is_empty() => {
+                                    deleted.push((topic_partition, outcome));
+                                }
+                                Ok(_) => {}
+                                Err(error) => tracing::warn!(
+                                    %error, partition = %topic_partition.dir_name(),
+                                    "retention failed"
+                                ),
+                            }
+                        }
+                    }
+                    Ok(deleted)
+                }).await;
+                match outcome {
+                    Ok(deleted) => {
+                        for (topic_partition, outcome) in deleted {
+                            tracing::info!(
+                                "Deleted {} segment(s) ({} bytes) of {} by retention; log start \
+                                 offset is now {}",
+                                outcome.deleted_segments.len(),
+                                outcome.deleted_bytes,
+                                topic_partition.dir_name(),
+                                outcome.log_start_offset
+                            );
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "retention round failed"),
+                }
+            }
+            _ = checkpoint.tick() => {
+                if let Err(error) = storage.run(|dir| dir.checkpoint().map_err(StorageError::from)).await {
+                    tracing::warn!(%error, "writing checkpoints failed");
+                }
+            }
+        }
+    }
 }
 
 async fn accept_loop(

@@ -632,3 +632,59 @@ fn the_idempotent_producer_gets_a_producer_id_and_dense_sequences() {
     producer_ids.dedup();
     assert_eq!(producer_ids.len(), 1, "{producer_ids:?}");
 }
+
+#[test]
+fn retention_deletes_old_segments_in_the_background_and_moves_the_log_start() {
+    // Segments of at most 1 KiB, at most 2 KiB kept, retention checked every 100 ms.
+    let broker = start_broker(&[
+        ("log.segment.bytes", "1024"),
+        ("log.retention.bytes", "2048"),
+        ("log.retention.check.interval.ms", "100"),
+    ]);
+    create_topic(&broker, "retained", 1);
+    let producer = future_producer(
+        &broker,
+        &[("acks", "1"), ("linger.ms", "0"), ("batch.num.messages", "1")],
+    );
+    let base = now_ms();
+    let sent: Vec<Sent> = (0..40i64)
+        .map(|index| Sent::new(format!("k-{index}"), format!("{index:0>300}"), base + index))
+        .collect();
+    send_all(&producer, "retained", &sent);
+
+    let partition_dir = broker.log_dir().join("retained-0");
+    let segments = || {
+        std::fs::read_dir(&partition_dir)
+            .unwrap()
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|extension| extension == "log")
+            })
+            .count()
+    };
+    let consumer = consumer(&broker, &[]);
+    let timeout = Duration::from_secs(10);
+    wait_until("retention to delete the oldest segments", || {
+        consumer
+            .fetch_watermarks("retained", 0, timeout)
+            .unwrap()
+            .0
+            > 0
+    });
+    let (low, high) = consumer.fetch_watermarks("retained", 0, timeout).unwrap();
+    assert_eq!(high, 40);
+    assert!(segments() <= 4, "{} segments left", segments());
+    assert!(!partition_dir.join(format!("{:020}.log", 0)).exists());
+
+    // What is left reads back intact from the new log start.
+    assign(&consumer, "retained", &[0], Offset::Offset(low));
+    let left = poll_records(&consumer, usize::try_from(high - low).unwrap());
+    for (record, offset) in left.iter().zip(low..) {
+        assert_eq!(record.offset, offset);
+        assert_eq!(record.text(), format!("{offset:0>300}"));
+    }
+}
