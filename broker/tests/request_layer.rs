@@ -571,3 +571,52 @@ async fn oversized_length_prefix_and_garbage_drop_only_that_connection() {
     assert!(fresh.topics.is_empty());
     broker.stop().await.unwrap();
 }
+
+/// Every served version of Produce, Fetch and ListOffsets gets an answer: a response field a
+/// version lacks (log_start_offset before Produce/Fetch v5, leader_epoch before ListOffsets
+/// v4, current_leader before Fetch v12) must stay unset, or encoding fails and the connection
+/// closes — which older clients (kcat's librdkafka sends ListOffsets v2) would see.
+#[tokio::test]
+async fn every_served_version_of_the_data_apis_is_answered() {
+    let (broker, _dir) = start().await;
+    let mut client = Client::connect(&broker).await;
+    create_topic(&mut client, "versions", 1).await;
+    let produce = broker::handler::supported_versions(ApiKey::Produce).unwrap();
+    let mut next_offset = 0;
+    for version in produce.min..=produce.max {
+        let response = client
+            .call(&produce_request("versions", 0, 1, batch(&[b"v"])), version)
+            .await;
+        let partition = &response.responses[0].partition_responses[0];
+        assert_eq!(partition.error_code, 0, "Produce v{version}");
+        assert_eq!(partition.base_offset, next_offset, "Produce v{version}");
+        next_offset += 1;
+    }
+    let fetch = broker::handler::supported_versions(ApiKey::Fetch).unwrap();
+    for version in fetch.min..=fetch.max {
+        let response = client.call(&fetch_request("versions", 0, 0, 1), version).await;
+        let (error, records, high_watermark) = fetched(&response);
+        assert_eq!((error, high_watermark), (0, next_offset), "Fetch v{version}");
+        assert!(!records.is_empty(), "Fetch v{version}");
+    }
+    let list_offsets = broker::handler::supported_versions(ApiKey::ListOffsets).unwrap();
+    for version in list_offsets.min..=list_offsets.max {
+        let mut wanted = ListOffsetsPartition::default();
+        wanted.partition_index = 0;
+        wanted.timestamp = -1;
+        let mut topic = ListOffsetsTopic::default();
+        topic.name = name("versions");
+        topic.partitions = vec![wanted];
+        let mut request = ListOffsetsRequest::default();
+        request.replica_id = BrokerId(-1);
+        request.topics = vec![topic];
+        let response = client.call(&request, version).await;
+        let partition = &response.topics[0].partitions[0];
+        assert_eq!(
+            (partition.error_code, partition.offset),
+            (0, next_offset),
+            "ListOffsets v{version}"
+        );
+    }
+    broker.stop().await.unwrap();
+}

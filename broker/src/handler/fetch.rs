@@ -76,7 +76,12 @@ struct PartitionRead {
     log_end_offset: i64,
 }
 
-pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
+/// The first Fetch version whose response carries `log_start_offset`.
+const LOG_START_OFFSET_VERSION: i16 = 5;
+/// The first Fetch version whose response carries `current_leader`.
+const CURRENT_LEADER_VERSION: i16 = 12;
+
+pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> FetchResponse {
     let mut response = FetchResponse::default();
     response.session_id = 0;
     if !matches!(
@@ -132,7 +137,8 @@ pub async fn handle(context: &Context, request: FetchRequest) -> FetchResponse {
         for partition in topic.partitions {
             let Some(read) = reads.next() else { break };
             let leader_epoch = context.leader_epoch(topic.topic.as_str(), partition.partition);
-            let mut data = partition_data(partition.partition, read, leader_id, leader_epoch);
+            let mut data =
+                partition_data(partition.partition, read, leader_id, leader_epoch, version);
             if !read_committed {
                 data.aborted_transactions = None;
             }
@@ -148,19 +154,25 @@ fn partition_data(
     read: PartitionRead,
     leader_id: i32,
     leader_epoch: i32,
+    version: i16,
 ) -> PartitionData {
     let mut data = PartitionData::default();
     data.partition_index = partition;
     data.high_watermark = read.log_end_offset;
     data.last_stable_offset = read.log_end_offset;
-    data.log_start_offset = read.log_start_offset;
+    // A field a version lacks must keep its default, or encoding fails.
+    if version >= LOG_START_OFFSET_VERSION {
+        data.log_start_offset = read.log_start_offset;
+    }
     data.records = Some(Bytes::from(read.records));
     if let Some(error) = read.error {
         data.error_code = error.code();
-        if matches!(
-            error,
-            ResponseError::FencedLeaderEpoch | ResponseError::UnknownLeaderEpoch
-        ) {
+        if version >= CURRENT_LEADER_VERSION
+            && matches!(
+                error,
+                ResponseError::FencedLeaderEpoch | ResponseError::UnknownLeaderEpoch
+            )
+        {
             let mut leader = LeaderIdAndEpoch::default();
             leader.leader_id = BrokerId(leader_id);
             leader.leader_epoch = leader_epoch;

@@ -23,7 +23,14 @@ const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
 const EARLIEST_LOCAL: i64 = -4;
 
-pub async fn handle(context: &Context, request: ListOffsetsRequest) -> ListOffsetsResponse {
+/// The first ListOffsets version whose response carries `leader_epoch`.
+const LEADER_EPOCH_VERSION: i16 = 4;
+
+pub async fn handle(
+    context: &Context,
+    request: ListOffsetsRequest,
+    version: i16,
+) -> ListOffsetsResponse {
     let mut response = ListOffsetsResponse::default();
     for topic in request.topics {
         let name = topic.name.0.as_str().to_owned();
@@ -62,7 +69,8 @@ pub async fn handle(context: &Context, request: ListOffsetsRequest) -> ListOffse
                 Ok(Ok((offset, found_timestamp))) => {
                     partition_response.offset = offset;
                     partition_response.timestamp = found_timestamp;
-                    if offset >= 0 {
+                    // A field a version lacks must keep its default, or encoding fails.
+                    if offset >= 0 && version >= LEADER_EPOCH_VERSION {
                         partition_response.leader_epoch = leader_epoch;
                     }
                 }

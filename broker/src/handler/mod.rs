@@ -213,19 +213,19 @@ pub async fn dispatch(
         }
         ApiKey::Produce => {
             let request = decode_body(&mut body, api_key, version)?;
-            match produce::handle(context, request).await? {
+            match produce::handle(context, request, version).await? {
                 Some(response) => encode_response(api_key, version, correlation_id, &response)?,
                 None => return Ok(None),
             }
         }
         ApiKey::Fetch => {
             let request = decode_body(&mut body, api_key, version)?;
-            let response = fetch::handle(context, request).await;
+            let response = fetch::handle(context, request, version).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         ApiKey::ListOffsets => {
             let request = decode_body(&mut body, api_key, version)?;
-            let response = list_offsets::handle(context, request).await;
+            let response = list_offsets::handle(context, request, version).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         ApiKey::DeleteRecords => {

@@ -41,9 +41,13 @@ struct Appended {
 }
 
 /// `Ok(None)`: acks=0 and all went well, nothing to send.
+/// The first Produce version whose response carries `log_start_offset`.
+const LOG_START_OFFSET_VERSION: i16 = 5;
+
 pub async fn handle(
     context: &Context,
     request: ProduceRequest,
+    version: i16,
 ) -> Result<Option<ProduceResponse>, NetworkError> {
     let acks = request.acks;
     let acks_valid = matches!(acks, -1..=1);
@@ -66,7 +70,10 @@ pub async fn handle(
                 Ok(appended) => {
                     partition_response.base_offset = appended.base_offset;
                     partition_response.log_append_time_ms = appended.log_append_time.unwrap_or(-1);
-                    partition_response.log_start_offset = appended.log_start_offset;
+                    // A field a version lacks must keep its default, or encoding fails.
+                    if version >= LOG_START_OFFSET_VERSION {
+                        partition_response.log_start_offset = appended.log_start_offset;
+                    }
                 }
                 Err(code) => {
                     any_error = true;
