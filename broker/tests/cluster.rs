@@ -5,13 +5,17 @@
 //! coordinator with the `zookeeper-client` crate (Kafka's znodes and JSON) and through the
 //! Kafka protocol (a small client on the `kafka-protocol` crate).
 
+mod support;
+
+use support::RawClient as Client;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use broker::record::BatchBuilder;
 use broker::server::{Broker, ListenerOptions, ServerOptions};
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use common::zk_layout::{
     paths, BrokerRegistration, ClusterIdRecord, ConfigChangeNotification, ControllerEpochRecord,
     ControllerRecord, EntityConfig, PartitionState, TopicAssignment,
@@ -21,11 +25,9 @@ use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableT
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 use testkit::{wait_until, wait_until_async, BrokerProcess, CoordinatorProcess};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -72,49 +74,6 @@ async fn exists(client: &zookeeper_client::Client, path: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // A minimal Kafka client.
 
-struct Client {
-    stream: TcpStream,
-    next_correlation: i32,
-}
-
-impl Client {
-    async fn connect(address: std::net::SocketAddr) -> Client {
-        Client {
-            stream: TcpStream::connect(address).await.unwrap(),
-            next_correlation: 1,
-        }
-    }
-
-    async fn call<R: Request>(&mut self, request: &R, version: i16) -> R::Response {
-        let correlation_id = self.next_correlation;
-        self.next_correlation += 1;
-        let mut header = RequestHeader::default();
-        header.request_api_key = R::KEY;
-        header.request_api_version = version;
-        header.correlation_id = correlation_id;
-        header.client_id = Some(StrBytes::from_static_str("cluster-test"));
-        let mut payload = BytesMut::new();
-        header
-            .encode(&mut payload, R::header_version(version))
-            .unwrap();
-        request.encode(&mut payload, version).unwrap();
-        let mut frame = BytesMut::new();
-        frame.put_i32(payload.len() as i32);
-        frame.put_slice(&payload);
-        self.stream.write_all(&frame).await.unwrap();
-        let mut size = [0u8; 4];
-        self.stream.read_exact(&mut size).await.unwrap();
-        let mut body = vec![0u8; i32::from_be_bytes(size) as usize];
-        self.stream.read_exact(&mut body).await.unwrap();
-        let mut body = Bytes::from(body);
-        let header_version = <R::Response as HeaderVersion>::header_version(version);
-        let response_header = ResponseHeader::decode(&mut body, header_version).unwrap();
-        assert_eq!(response_header.correlation_id, correlation_id);
-        let response = R::Response::decode(&mut body, version).unwrap();
-        assert!(!body.has_remaining(), "trailing bytes in response");
-        response
-    }
-}
 
 fn name(topic: &str) -> TopicName {
     TopicName(StrBytes::from_string(topic.to_owned()))

@@ -5,6 +5,10 @@
 //! and sessions, a full disk, a hostile array count — plus the ZooKeeper producer-id
 //! allocator against a real coordinator process.
 
+mod support;
+
+use support::RawClient as Client;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,7 +19,7 @@ use broker::producer::{ProducerIdAllocator, PRODUCER_ID_BLOCK_SIZE};
 use broker::record::{split_batches, BatchBuilder};
 use broker::server::{Broker, BrokerHandle, ListenerOptions, ServerOptions};
 use testkit::CoordinatorProcess;
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use common::zk_layout::paths::LATEST_PRODUCER_ID_BLOCK;
 use common::zk_layout::ProducerIdBlock;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
@@ -26,68 +30,9 @@ use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use kafka_protocol::protocol::{Encodable, HeaderVersion, Request, StrBytes};
 use kafka_protocol::ResponseError;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-struct Client {
-    stream: TcpStream,
-    next_correlation: i32,
-}
-
-impl Client {
-    async fn connect(broker: &BrokerHandle) -> Client {
-        Client {
-            stream: TcpStream::connect(broker.local_addr()).await.unwrap(),
-            next_correlation: 1,
-        }
-    }
-
-    async fn call<R: Request>(&mut self, request: &R, version: i16) -> R::Response {
-        let correlation_id = self.next_correlation;
-        self.next_correlation += 1;
-        let mut header = RequestHeader::default();
-        header.request_api_key = R::KEY;
-        header.request_api_version = version;
-        header.correlation_id = correlation_id;
-        header.client_id = Some(StrBytes::from_static_str("data-path"));
-        let mut payload = BytesMut::new();
-        header
-            .encode(&mut payload, R::header_version(version))
-            .unwrap();
-        request.encode(&mut payload, version).unwrap();
-        self.write_frame(&payload).await;
-
-        let mut size = [0u8; 4];
-        self.stream.read_exact(&mut size).await.unwrap();
-        let mut body = vec![0u8; i32::from_be_bytes(size) as usize];
-        self.stream.read_exact(&mut body).await.unwrap();
-        let mut body = Bytes::from(body);
-        let header_version = <R::Response as HeaderVersion>::header_version(version);
-        let header = ResponseHeader::decode(&mut body, header_version).unwrap();
-        assert_eq!(header.correlation_id, correlation_id);
-        let response = R::Response::decode(&mut body, version).unwrap();
-        assert!(!body.has_remaining(), "trailing bytes in response");
-        response
-    }
-
-    async fn write_frame(&mut self, payload: &[u8]) {
-        let mut frame = BytesMut::new();
-        frame.put_i32(payload.len() as i32);
-        frame.put_slice(payload);
-        self.stream.write_all(&frame).await.unwrap();
-    }
-
-    /// True when the broker closed the connection (EOF or reset) within ten seconds.
-    async fn closed_by_broker(&mut self) -> bool {
-        let mut byte = [0u8; 1];
-        matches!(
-            tokio::time::timeout(Duration::from_secs(10), self.stream.read(&mut byte)).await,
-            Ok(Ok(0) | Err(_))
-        )
-    }
-}
 
 /// A test broker's surroundings: its temp dir and the coordinator it registers with.
 struct Env {
@@ -278,7 +223,7 @@ async fn delete_records(client: &mut Client, topic: &str, offset: i64) -> (i16, 
 #[tokio::test]
 async fn idempotent_retries_get_the_original_offset_and_are_written_once() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "idem").await;
     let (error, producer_id, epoch) = init_producer_id(&mut client, 4).await;
     assert_eq!((error, epoch), (0, 0));
@@ -300,7 +245,7 @@ async fn idempotent_retries_get_the_original_offset_and_are_written_once() {
     let dir = _dir;
     broker.stop().await.unwrap();
     let broker = Broker::start(options(&dir, 1 << 30)).await.unwrap();
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     assert_eq!(
         produce(&mut client, "idem", batch(Some((producer_id, 0, 2)), 3)).await,
         (0, 2)
@@ -315,7 +260,7 @@ async fn idempotent_retries_get_the_original_offset_and_are_written_once() {
 #[tokio::test]
 async fn out_of_order_sequences_old_epochs_and_transactions_are_refused() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "order").await;
     let (_, producer_id, _) = init_producer_id(&mut client, 3).await;
     assert_eq!(
@@ -363,7 +308,7 @@ async fn out_of_order_sequences_old_epochs_and_transactions_are_refused() {
 #[tokio::test]
 async fn init_producer_id_hands_out_distinct_ids_at_every_version_and_refuses_transactions() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     let mut ids = BTreeSet::new();
     for version in 0..=5 {
         let (error, producer_id, epoch) = init_producer_id(&mut client, version).await;
@@ -397,7 +342,7 @@ async fn init_producer_id_hands_out_distinct_ids_at_every_version_and_refuses_tr
 #[tokio::test]
 async fn delete_records_moves_the_low_watermark_that_list_offsets_reports() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "trim").await;
     for _ in 0..3 {
         assert_eq!(produce(&mut client, "trim", batch(None, 2)).await.0, 0);
@@ -431,7 +376,7 @@ async fn delete_records_moves_the_low_watermark_that_list_offsets_reports() {
 #[tokio::test]
 async fn fetch_reads_across_segment_rolls_and_serves_full_fetches_without_sessions() {
     let (broker, dir) = start_with(1_000).await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "rolled").await;
     for step in 0..10 {
         assert_eq!(
@@ -495,7 +440,7 @@ async fn fetch_reads_across_segment_rolls_and_serves_full_fetches_without_sessio
 async fn a_full_disk_fails_the_produce_with_storage_error_and_keeps_the_log_intact() {
     let dir = Env::new();
     let broker = Broker::start(options(&dir, 1 << 30)).await.unwrap();
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "full").await;
     assert_eq!(produce(&mut client, "full", batch(None, 3)).await, (0, 0));
     broker.stop().await.unwrap();
@@ -505,7 +450,7 @@ async fn a_full_disk_fails_the_produce_with_storage_error_and_keeps_the_log_inta
     let full_segment = partition_dir.join(format!("{:020}.log", 3));
     std::os::unix::fs::symlink("/dev/full", &full_segment).unwrap();
     let broker = Broker::start(options(&dir, 1 << 30)).await.unwrap();
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     let (error, base_offset) = produce(&mut client, "full", batch(None, 2)).await;
     assert_eq!(error, ResponseError::KafkaStorageError.code());
     assert_eq!(base_offset, -1);
@@ -520,7 +465,7 @@ async fn a_full_disk_fails_the_produce_with_storage_error_and_keeps_the_log_inta
 
     std::fs::remove_file(&full_segment).unwrap();
     let broker = Broker::start(options(&dir, 1 << 30)).await.unwrap();
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     assert_eq!(produce(&mut client, "full", batch(None, 2)).await, (0, 3));
     let (_, batches, _, _) = fetch(&mut client, "full", 0).await;
     assert_eq!(batches, vec![(0, 2), (3, 4)]);
@@ -530,8 +475,8 @@ async fn a_full_disk_fails_the_produce_with_storage_error_and_keeps_the_log_inta
 #[tokio::test]
 async fn a_two_billion_element_array_count_closes_only_that_connection() {
     let (broker, _dir) = start().await;
-    let mut healthy = Client::connect(&broker).await;
-    let mut hostile = Client::connect(&broker).await;
+    let mut healthy = Client::connect(broker.local_addr()).await;
+    let mut hostile = Client::connect(broker.local_addr()).await;
     // Produce v7 (not flexible): header, transactional_id null, acks, timeout, then a
     // topic array claiming i32::MAX elements and no bytes for them.
     let mut header = RequestHeader::default();

@@ -5,92 +5,27 @@
 //! driven by a small client built on the `kafka-protocol` crate (encode request, frame,
 //! read the response frame, decode).
 
+mod support;
+
+use support::RawClient as Client;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use broker::record::BatchBuilder;
 use broker::server::{Broker, BrokerHandle, ListenerOptions, ServerOptions};
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use kafka_protocol::protocol::{Encodable, Request, StrBytes};
 use kafka_protocol::ResponseError;
 use testkit::CoordinatorProcess;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncWriteExt;
 
-struct Client {
-    stream: TcpStream,
-    next_correlation: i32,
-}
-
-impl Client {
-    async fn connect(broker: &BrokerHandle) -> Client {
-        Client {
-            stream: TcpStream::connect(broker.local_addr()).await.unwrap(),
-            next_correlation: 1,
-        }
-    }
-
-    async fn send<R: Request>(&mut self, request: &R, version: i16) -> i32 {
-        let correlation_id = self.next_correlation;
-        self.next_correlation += 1;
-        let mut header = RequestHeader::default();
-        header.request_api_key = R::KEY;
-        header.request_api_version = version;
-        header.correlation_id = correlation_id;
-        header.client_id = Some(StrBytes::from_static_str("test"));
-        let mut payload = BytesMut::new();
-        header
-            .encode(&mut payload, R::header_version(version))
-            .unwrap();
-        request.encode(&mut payload, version).unwrap();
-        let mut frame = BytesMut::new();
-        frame.put_i32(payload.len() as i32);
-        frame.put_slice(&payload);
-        self.stream.write_all(&frame).await.unwrap();
-        correlation_id
-    }
-
-    async fn receive<R: Request>(&mut self, version: i16, correlation_id: i32) -> R::Response {
-        let mut payload = self.read_frame().await.unwrap();
-        let header_version = <R::Response as HeaderVersion>::header_version(version);
-        let header = ResponseHeader::decode(&mut payload, header_version).unwrap();
-        assert_eq!(header.correlation_id, correlation_id);
-        let response = R::Response::decode(&mut payload, version).unwrap();
-        assert!(!payload.has_remaining(), "trailing bytes in response");
-        response
-    }
-
-    async fn call<R: Request>(&mut self, request: &R, version: i16) -> R::Response {
-        let correlation_id = self.send(request, version).await;
-        self.receive::<R>(version, correlation_id).await
-    }
-
-    /// A response frame, or `None` when the broker closed the connection.
-    async fn read_frame(&mut self) -> Option<Bytes> {
-        let mut size = [0u8; 4];
-        if self.stream.read_exact(&mut size).await.is_err() {
-            return None;
-        }
-        let mut payload = vec![0u8; i32::from_be_bytes(size) as usize];
-        self.stream.read_exact(&mut payload).await.ok()?;
-        Some(Bytes::from(payload))
-    }
-
-    /// True when the broker closed the connection (EOF or reset) within five seconds.
-    async fn closed_by_broker(&mut self) -> bool {
-        let mut byte = [0u8; 1];
-        matches!(
-            tokio::time::timeout(Duration::from_secs(5), self.stream.read(&mut byte)).await,
-            Ok(Ok(0) | Err(_))
-        )
-    }
-}
 
 /// The coordinator binary sits beside the broker binary in the same target dir.
 fn coordinator_binary() -> PathBuf {
@@ -212,7 +147,7 @@ fn fetched(response: &FetchResponse) -> (i16, Bytes, i64) {
 #[tokio::test]
 async fn api_versions_lists_only_served_apis_and_answers_unsupported_versions_with_v0() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     for version in [0, 3] {
         let response = client.call(&ApiVersionsRequest::default(), version).await;
         assert_eq!(response.error_code, 0);
@@ -257,7 +192,7 @@ async fn api_versions_lists_only_served_apis_and_answers_unsupported_versions_wi
 #[tokio::test]
 async fn unsupported_version_of_another_api_closes_the_connection() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     // Produce v2 (message format v1) is below what is served.
     let mut header = RequestHeader::default();
     header.request_api_key = ProduceRequest::KEY;
@@ -277,7 +212,7 @@ async fn unsupported_version_of_another_api_closes_the_connection() {
 #[tokio::test]
 async fn create_topics_then_metadata_shows_this_broker_leading_every_partition() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     let created = create_topic(&mut client, "orders", 3).await;
     assert_eq!(created.topics[0].error_code, 0);
     assert_eq!(created.topics[0].num_partitions, 3);
@@ -350,7 +285,7 @@ async fn metadata_auto_creates_topics_when_enabled() {
     let mut options = options_for(&coordinator, &dir);
     options.num_partitions = 2;
     let broker = Broker::start(options).await.unwrap();
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     let mut request = MetadataRequest::default();
     let mut wanted = MetadataRequestTopic::default();
     wanted.name = Some(name("fresh"));
@@ -387,7 +322,7 @@ async fn metadata_auto_creates_topics_when_enabled() {
 #[tokio::test]
 async fn produced_batches_come_back_byte_for_byte_and_list_offsets_sees_them() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "events", 1).await;
     let first = batch(&[b"one", b"two"]);
     let first_timestamp = i64::from_be_bytes(first[27..35].try_into().unwrap());
@@ -464,7 +399,7 @@ async fn produced_batches_come_back_byte_for_byte_and_list_offsets_sees_them() {
 #[tokio::test]
 async fn long_poll_fetch_returns_when_data_arrives_or_after_max_wait() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "poll", 1).await;
 
     let started = Instant::now();
@@ -480,7 +415,7 @@ async fn long_poll_fetch_returns_when_data_arrives_or_after_max_wait() {
         let response = client.receive::<FetchRequest>(12, correlation_id).await;
         (client, response)
     });
-    let mut producer = Client::connect(&broker).await;
+    let mut producer = Client::connect(broker.local_addr()).await;
     let records = batch(&[b"wake up"]);
     let produced = producer
         .call(&produce_request("poll", 0, 1, records.clone()), 9)
@@ -501,8 +436,8 @@ async fn long_poll_fetch_returns_when_data_arrives_or_after_max_wait() {
 #[tokio::test]
 async fn bad_crc_is_corrupt_message_and_other_connections_keep_working() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
-    let mut other = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
+    let mut other = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "crc", 1).await;
     let mut records = batch(&[b"payload"]);
     let last = records.len() - 1;
@@ -526,9 +461,9 @@ async fn bad_crc_is_corrupt_message_and_other_connections_keep_working() {
 #[tokio::test]
 async fn oversized_length_prefix_and_garbage_drop_only_that_connection() {
     let (broker, _dir) = start().await;
-    let mut healthy = Client::connect(&broker).await;
+    let mut healthy = Client::connect(broker.local_addr()).await;
 
-    let mut oversized = Client::connect(&broker).await;
+    let mut oversized = Client::connect(broker.local_addr()).await;
     oversized
         .stream
         .write_all(&i32::MAX.to_be_bytes())
@@ -536,7 +471,7 @@ async fn oversized_length_prefix_and_garbage_drop_only_that_connection() {
         .unwrap();
     assert!(oversized.closed_by_broker().await);
 
-    let mut negative = Client::connect(&broker).await;
+    let mut negative = Client::connect(broker.local_addr()).await;
     negative
         .stream
         .write_all(&(-5i32).to_be_bytes())
@@ -545,7 +480,7 @@ async fn oversized_length_prefix_and_garbage_drop_only_that_connection() {
     assert!(negative.closed_by_broker().await);
 
     // A frame whose api key no Kafka version defines.
-    let mut garbage = Client::connect(&broker).await;
+    let mut garbage = Client::connect(broker.local_addr()).await;
     garbage
         .stream
         .write_all(&[0, 0, 0, 8, 0x7f, 0x7f, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02])
@@ -554,7 +489,7 @@ async fn oversized_length_prefix_and_garbage_drop_only_that_connection() {
     assert!(garbage.closed_by_broker().await);
 
     // A valid Metadata header followed by a body that does not decode.
-    let mut truncated = Client::connect(&broker).await;
+    let mut truncated = Client::connect(broker.local_addr()).await;
     truncated
         .stream
         .write_all(&[0, 0, 0, 12, 0, 3, 0, 1, 0, 0, 0, 9, 0xff, 0xff, 0x7f, 0xff])
@@ -564,7 +499,7 @@ async fn oversized_length_prefix_and_garbage_drop_only_that_connection() {
 
     let response = healthy.call(&ApiVersionsRequest::default(), 3).await;
     assert_eq!(response.error_code, 0);
-    let fresh = Client::connect(&broker)
+    let fresh = Client::connect(broker.local_addr())
         .await
         .call(&MetadataRequest::default(), 1)
         .await;
@@ -579,7 +514,7 @@ async fn oversized_length_prefix_and_garbage_drop_only_that_connection() {
 #[tokio::test]
 async fn every_served_version_of_the_data_apis_is_answered() {
     let (broker, _dir) = start().await;
-    let mut client = Client::connect(&broker).await;
+    let mut client = Client::connect(broker.local_addr()).await;
     create_topic(&mut client, "versions", 1).await;
     let produce = broker::handler::supported_versions(ApiKey::Produce).unwrap();
     let mut next_offset = 0;
