@@ -18,7 +18,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::TestkitError;
-use crate::process::{READY_TIMEOUT, STOP_GRACE};
+use crate::process::{kill_and_reap, terminate, READY_TIMEOUT};
 use crate::wait::{free_port, POLL_INTERVAL};
 
 /// Lines of the broker log printed when a test panics.
@@ -148,53 +148,13 @@ impl BrokerProcess {
 
     /// Kills the broker with SIGKILL and reaps it.
     pub fn kill9(&mut self) -> Result<(), TestkitError> {
-        if let Some(mut child) = self.child.take() {
-            child
-                .kill()
-                .map_err(|source| TestkitError::io("sending SIGKILL", source))?;
-            child
-                .wait()
-                .map_err(|source| TestkitError::io("reaping the killed broker", source))?;
-        }
-        Ok(())
+        kill_and_reap(self.child.take())
     }
 
     /// Sends SIGTERM (controlled shutdown) and waits for the exit; returns the exit status
     /// (`None` when nothing was running).
     pub fn stop(&mut self) -> Result<Option<ExitStatus>, TestkitError> {
-        let Some(mut child) = self.child.take() else {
-            return Ok(None);
-        };
-        let pid = child.id();
-        let signalled = Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .map_err(|source| TestkitError::io("running kill -TERM", source))?;
-        if !signalled.success() {
-            let status = child
-                .wait()
-                .map_err(|source| TestkitError::io("reaping the broker", source))?;
-            return Ok(Some(status));
-        }
-        let deadline = Instant::now() + STOP_GRACE;
-        loop {
-            if let Some(status) = child
-                .try_wait()
-                .map_err(|source| TestkitError::io("waiting for the broker", source))?
-            {
-                return Ok(Some(status));
-            }
-            if Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(TestkitError::StopTimedOut {
-                    pid,
-                    grace: STOP_GRACE,
-                });
-            }
-            std::thread::sleep(POLL_INTERVAL);
-        }
+        self.child.take().map(terminate).transpose()
     }
 
     /// Waits up to `timeout` for the process to exit by itself; returns its status.

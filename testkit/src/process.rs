@@ -206,55 +206,13 @@ impl CoordinatorProcess {
 
     /// Kills the server with SIGKILL and reaps it: nothing it has not yet written survives.
     pub fn kill9(&mut self) -> Result<(), TestkitError> {
-        if let Some(mut child) = self.child.take() {
-            child
-                .kill()
-                .map_err(|source| TestkitError::io("sending SIGKILL", source))?;
-            child
-                .wait()
-                .map_err(|source| TestkitError::io("reaping the killed server", source))?;
-        }
-        Ok(())
+        kill_and_reap(self.child.take())
     }
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit status (`None` when
     /// nothing was running).
     pub fn stop(&mut self) -> Result<Option<ExitStatus>, TestkitError> {
-        let Some(mut child) = self.child.take() else {
-            return Ok(None);
-        };
-        let pid = child.id();
-        let signalled = Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .map_err(|source| TestkitError::io("running kill -TERM", source))?;
-        if !signalled.success() {
-            // The process is already gone; reap it.
-            let status = child
-                .wait()
-                .map_err(|source| TestkitError::io("reaping the server", source))?;
-            return Ok(Some(status));
-        }
-        let deadline = Instant::now() + STOP_GRACE;
-        loop {
-            if let Some(status) = child
-                .try_wait()
-                .map_err(|source| TestkitError::io("waiting for the server", source))?
-            {
-                return Ok(Some(status));
-            }
-            if Instant::now() >= deadline {
-                // Do not leave it running behind the test.
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(TestkitError::StopTimedOut {
-                    pid,
-                    grace: STOP_GRACE,
-                });
-            }
-            std::thread::sleep(POLL_INTERVAL);
-        }
+        self.child.take().map(terminate).transpose()
     }
 
     /// Starts the server again on the same port, data dir and configuration (stopping it with
@@ -469,6 +427,54 @@ fn tail_of(path: &Path, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     let start = all.len().saturating_sub(lines);
     all.get(start..).unwrap_or_default().join("\n")
+}
+
+/// SIGKILL and reap (`None`: nothing runs). Shared by the coordinator and broker processes.
+pub(crate) fn kill_and_reap(child: Option<Child>) -> Result<(), TestkitError> {
+    if let Some(mut child) = child {
+        child
+            .kill()
+            .map_err(|source| TestkitError::io("sending SIGKILL", source))?;
+        child
+            .wait()
+            .map_err(|source| TestkitError::io("reaping the killed process", source))?;
+    }
+    Ok(())
+}
+
+/// SIGTERM, then wait up to [`STOP_GRACE`] for the exit; a process still running after that
+/// is killed (never left behind a test) and reported as [`TestkitError::StopTimedOut`].
+pub(crate) fn terminate(mut child: Child) -> Result<ExitStatus, TestkitError> {
+    let pid = child.id();
+    let signalled = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .map_err(|source| TestkitError::io("running kill -TERM", source))?;
+    if !signalled.success() {
+        // The process is already gone; reap it.
+        return child
+            .wait()
+            .map_err(|source| TestkitError::io("reaping the process", source));
+    }
+    let deadline = Instant::now() + STOP_GRACE;
+    loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|source| TestkitError::io("waiting for the process", source))?
+        {
+            return Ok(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(TestkitError::StopTimedOut {
+                pid,
+                grace: STOP_GRACE,
+            });
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
 }
 
 #[cfg(test)]
