@@ -16,7 +16,10 @@
 #
 # Environment: PROFILE=release|debug (default release; debug only for trying the script),
 # TARGETS="ours kafka" (run against a subset), LOAD_FLAGS (extra rdkafka-load flags for every
-# run, e.g. "-X queue.buffering.max.messages=1000000"), KAFKA_CACHE (where the peer's jars
+# run, e.g. "-X queue.buffering.max.messages=1000000"), CONSUME_FLAGS (extra flags of the
+# consume runs; default "-X fetch.queue.backoff.ms=0": librdkafka otherwise pauses fetching
+# for up to a second each time its prefetch queue passes queued.min.messages, and the run
+# measures that pause instead of the broker), KAFKA_CACHE (where the peer's jars
 # stay between runs; default ~/.cache/broker-bench/kafka-0.9.0.1), PEERS_DIR,
 # CARGO_TARGET_DIR, KEEP=1 (keep the work dir). The 0.9 broker speaks the pre-0.10 protocol, so its runs add
 # -X api.version.request=false -X broker.version.fallback=0.9.0.1.
@@ -33,6 +36,7 @@ latency_seconds=${5:-10}
 profile=${PROFILE:-release}
 targets=${TARGETS:-ours kafka}
 read -r -a load_flags <<<"${LOAD_FLAGS:-}"
+read -r -a consume_flags <<<"${CONSUME_FLAGS--X fetch.queue.backoff.ms=0}"
 peers=${PEERS_DIR:-$root/../shared/peers}
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 kafka_cache=${KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/broker-bench/kafka-0.9.0.1}
@@ -188,9 +192,9 @@ for round in $(seq 1 "$rounds"); do
       produce-1KiB-acksall) run "$name" "$workload" "$round" produce --topic "la-r$round" \
         --records "$records_large" --record-size 1024 --acks all ;;
       consume-100B) run "$name" "$workload" "$round" consume --topic "s1-r$round" \
-        --records "$records_small" ;;
+        --records "$records_small" "${consume_flags[@]}" ;;
       consume-1KiB) run "$name" "$workload" "$round" consume --topic "l1-r$round" \
-        --records "$records_large" ;;
+        --records "$records_large" "${consume_flags[@]}" ;;
       latency-100B) run "$name" "$workload" "$round" latency --topic "lat-r$round" \
         --rate "$latency_rate" --seconds "$latency_seconds" --record-size 100 --acks 1 \
         --linger-ms 0 ;;

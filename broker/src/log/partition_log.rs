@@ -575,10 +575,9 @@ impl PartitionLog {
                     max_bytes.saturating_sub(records.len()),
                 )
             };
-            let Some(slice) = segment.read(offset, budget, first)? else {
+            let Some(slice) = segment.read(offset, budget, first, &mut records)? else {
                 continue;
             };
-            records.extend_from_slice(&slice.bytes);
             if !slice.reached_end {
                 break;
             }

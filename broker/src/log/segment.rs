@@ -18,7 +18,7 @@
 //! batch and rebuilds both indexes from what remains.
 
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -60,11 +60,11 @@ pub enum FirstBatch {
     WithinLimit,
 }
 
-/// What [`Segment::read`] returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What [`Segment::read`] appended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentSlice {
-    /// Whole batches (possibly none with [`FirstBatch::WithinLimit`]).
-    pub bytes: Vec<u8>,
+    /// Bytes of whole batches appended (possibly none with [`FirstBatch::WithinLimit`]).
+    pub len: u64,
     /// True when the read stopped at the end of the segment, not at the byte limit.
     pub reached_end: bool,
 }
@@ -252,6 +252,26 @@ impl Segment {
             header,
             size,
         }))
+    }
+
+    /// Appends `length` bytes from `position` to `out`, read straight into its spare
+    /// capacity (fetches move megabytes: no zeroing pass first). Callers hold the log dir
+    /// lock, so moving the file cursor races with nothing.
+    fn read_into(&self, out: &mut Vec<u8>, position: u64, length: u64) -> Result<(), LogError> {
+        let mut file = &self.log;
+        file.seek(SeekFrom::Start(position))
+            .map_err(LogError::io("read", &self.log_path))?;
+        out.reserve(usize::try_from(length).unwrap_or(usize::MAX));
+        let read = file
+            .take(length)
+            .read_to_end(out)
+            .map_err(LogError::io("read", &self.log_path))?;
+        if (read as u64) < length {
+            return Err(LogError::io("read", &self.log_path)(
+                io::ErrorKind::UnexpectedEof.into(),
+            ));
+        }
+        Ok(())
     }
 
     fn read_bytes(&self, position: u64, length: u64) -> Result<Vec<u8>, LogError> {
@@ -479,14 +499,15 @@ impl Segment {
         Ok(None)
     }
 
-    /// Whole batches starting with the one holding `offset` (or the first after it), up to
-    /// `max_bytes` (the first batch regardless of it with [`FirstBatch::Whole`]). `None` when
-    /// the segment holds nothing at or after `offset`.
+    /// Appends to `out` whole batches starting with the one holding `offset` (or the first
+    /// after it), up to `max_bytes` (the first batch regardless of it with
+    /// [`FirstBatch::Whole`]). `None` when the segment holds nothing at or after `offset`.
     pub fn read(
         &self,
         offset: i64,
         max_bytes: usize,
         first_batch: FirstBatch,
+        out: &mut Vec<u8>,
     ) -> Result<Option<SegmentSlice>, LogError> {
         let Some(first) = self.locate(offset)? else {
             return Ok(None);
@@ -504,10 +525,9 @@ impl Segment {
             }
             end += next.size;
         }
-        Ok(Some(SegmentSlice {
-            bytes: self.read_bytes(first.position, end - first.position)?,
-            reached_end,
-        }))
+        let len = end - first.position;
+        self.read_into(out, first.position, len)?;
+        Ok(Some(SegmentSlice { len, reached_end }))
     }
 
     /// The first offset whose timestamp is at least `timestamp`, with that timestamp. For

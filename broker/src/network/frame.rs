@@ -36,9 +36,15 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
             size,
             max: max_size,
         })?;
-    let mut payload = vec![0u8; length];
-    reader.read_exact(&mut payload).await?;
-    Ok(Some(Bytes::from(payload)))
+    // Filled straight from the socket: no zeroing pass over a buffer about to be overwritten.
+    let mut payload = BytesMut::with_capacity(length);
+    while payload.len() < length {
+        let rest = u64::try_from(length - payload.len()).unwrap_or(u64::MAX);
+        if (&mut *reader).take(rest).read_buf(&mut payload).await? == 0 {
+            return Err(NetworkError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+        }
+    }
+    Ok(Some(payload.freeze()))
 }
 
 /// Prefixes `payload` with its size.

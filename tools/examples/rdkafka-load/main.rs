@@ -1,13 +1,17 @@
 //! `rdkafka-load`: a librdkafka load generator for benchmarking a Kafka broker (ours, or the
 //! Apache Kafka peer), run as `cargo run --release -p tools --example rdkafka-load -- MODE …`.
+//! Records go through librdkafka's C API directly ([`native`]); the `rdkafka` crate serves
+//! the set-up (metadata, watermarks) and the latency mode's consumer.
 //!
 //! Modes:
 //! - `produce`: `--records N` records of `--record-size B` bytes (random letters, no key) as
-//!   fast as librdkafka takes them; throughput over the time from the first send to the
-//!   last delivery report, and delivery latency (send call → delivery report).
-//! - `consume`: `--records N` records (default: everything in the topic) from offset 0 of
-//!   every partition, assigned (no consumer group); throughput from assignment to the last
-//!   record.
+//!   fast as librdkafka takes them (`--chunk` records per `rd_kafka_produce_batch` call, the
+//!   chunks spread over the partitions in turn); throughput over the time from the first send
+//!   to the last delivery report, and delivery latency (send call → delivery report) of every
+//!   `--sample-every`th record.
+//! - `consume`: `--records N` records (default: everything in the topic) from the start of
+//!   every partition (no consumer group), read `--batch` at a time; throughput from the start
+//!   to the last record.
 //! - `latency`: `--rate R` records/s for `--seconds S` while a consumer waits at the end of
 //!   every partition; end-to-end latency from the send time written into each value's first
 //!   8 bytes (microseconds since the Unix epoch) to its arrival at the consumer.
@@ -21,6 +25,8 @@
 //! MB/s counts 1,048,576 bytes per MB of record values, as Kafka's perf tools do. Latencies
 //! are in milliseconds. The exit status is 1 when any record failed or did not arrive.
 
+mod native;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -31,9 +37,8 @@ use rand::Rng;
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{DeliveryResult, Message};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, Producer as _};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::json;
 
@@ -106,6 +111,12 @@ struct ProduceArgs {
     /// Number of records to produce.
     #[arg(long, default_value_t = 1_000_000)]
     records: u64,
+    /// Records per `rd_kafka_produce_batch` call (all to one partition).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    chunk: u64,
+    /// Delivery latency of every Nth record (the others skip the clock).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
+    sample_every: u64,
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +126,9 @@ struct ConsumeArgs {
     /// Number of records to read; default: all records in the topic now.
     #[arg(long)]
     records: Option<u64>,
+    /// Most records taken per `rd_kafka_consume_batch_queue` call.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    batch: u64,
 }
 
 #[derive(Args, Debug)]
@@ -221,14 +235,14 @@ impl Latencies {
     }
 }
 
-/// The producer's delivery callbacks: each record's opaque is its send time (ns since the
-/// run's start), so latency needs no shared table.
-struct Deliveries {
+/// Delivery-report counters of a producer run (filled by [`native`]'s callback) and the
+/// sampled delivery latencies.
+pub(crate) struct Deliveries {
     start: Instant,
     latencies: Mutex<Vec<u64>>,
-    acked: AtomicU64,
-    failed: AtomicU64,
-    first_error: Mutex<Option<String>>,
+    pub(crate) acked: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) first_error: Mutex<Option<String>>,
 }
 
 impl Deliveries {
@@ -242,51 +256,45 @@ impl Deliveries {
         }
     }
 
+    /// Nanoseconds since the run's start (a record's send time).
     fn elapsed_nanos(&self) -> usize {
         usize::try_from(self.start.elapsed().as_nanos()).unwrap_or(usize::MAX)
     }
 
-    fn reported(&self) -> u64 {
-        self.acked.load(Ordering::Relaxed) + self.failed.load(Ordering::Relaxed)
-    }
-}
-
-#[derive(Clone)]
-struct LoadContext(Arc<Deliveries>);
-
-impl ClientContext for LoadContext {}
-
-impl ProducerContext for LoadContext {
-    type DeliveryOpaque = usize;
-
-    fn delivery(&self, result: &DeliveryResult<'_>, sent_at_nanos: usize) {
-        let deliveries = &self.0;
-        match result {
-            Ok(_) => {
-                let nanos = deliveries.elapsed_nanos().saturating_sub(sent_at_nanos);
-                if let Ok(mut latencies) = deliveries.latencies.lock() {
-                    latencies.push(u64::try_from(nanos / 1000).unwrap_or(u64::MAX));
-                }
-                deliveries.acked.fetch_add(1, Ordering::Relaxed);
-            }
-            Err((error, _)) => {
-                deliveries.failed.fetch_add(1, Ordering::Relaxed);
-                if let Ok(mut first) = deliveries.first_error.lock() {
-                    first.get_or_insert_with(|| error.to_string());
-                }
-            }
+    /// Records the delivery latency of a record sent at `sent_at_nanos`.
+    pub(crate) fn record_latency(&self, sent_at_nanos: usize) {
+        let nanos = self.elapsed_nanos().saturating_sub(sent_at_nanos);
+        if let Ok(mut latencies) = self.latencies.lock() {
+            latencies.push(u64::try_from(nanos / 1000).unwrap_or(u64::MAX));
         }
     }
+
+    pub(crate) fn reported(&self) -> u64 {
+        self.acked.load(Ordering::Relaxed) + self.failed.load(Ordering::Relaxed)
+    }
+
+    fn take_latencies(&self) -> Latencies {
+        let micros = self
+            .latencies
+            .lock()
+            .map(|mut latencies| std::mem::take(&mut *latencies))
+            .unwrap_or_default();
+        Latencies { micros }
+    }
 }
 
-fn create_producer(
-    common: &Common,
-    settings: &ProducerSettings,
-    deliveries: &Arc<Deliveries>,
-) -> anyhow::Result<BaseProducer<LoadContext>> {
-    client_config(common, &producer_settings(settings))
-        .create_with_context(LoadContext(Arc::clone(deliveries)))
-        .context("creating the producer")
+/// The producer's properties: bootstrap, the flags, then every `-X`.
+fn producer_properties(common: &Common, settings: &ProducerSettings) -> Vec<(String, String)> {
+    properties(client_config(common, &producer_settings(settings)))
+}
+
+/// A configuration's key/value pairs for [`native`].
+fn properties(config: ClientConfig) -> Vec<(String, String)> {
+    config
+        .config_map()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// Waits until the topic's metadata lists partitions with leaders (asking creates it on a
@@ -328,47 +336,6 @@ fn random_payload(size: usize) -> Vec<u8> {
     (0..size).map(|_| rng.random_range(b'A'..=b'Z')).collect()
 }
 
-/// Enqueues one record, serving delivery callbacks while librdkafka's queue is full.
-fn send_one(
-    producer: &BaseProducer<LoadContext>,
-    topic: &str,
-    payload: &[u8],
-    sent_at_nanos: usize,
-) -> anyhow::Result<()> {
-    let mut record: BaseRecord<'_, (), [u8], usize> =
-        BaseRecord::with_opaque_to(topic, sent_at_nanos).payload(payload);
-    loop {
-        match producer.send(record) {
-            Ok(()) => return Ok(()),
-            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
-                record = returned;
-                producer.poll(Duration::from_millis(1));
-            }
-            Err((error, _)) => bail!("send failed: {error}"),
-        }
-    }
-}
-
-/// Polls for delivery reports until every sent record is reported, or `timeout` passes
-/// without a new report.
-fn drain(
-    producer: &BaseProducer<LoadContext>,
-    deliveries: &Deliveries,
-    sent: u64,
-    timeout: Duration,
-) {
-    let mut last = deliveries.reported();
-    let mut progress_at = Instant::now();
-    while deliveries.reported() < sent && progress_at.elapsed() < timeout {
-        producer.poll(Duration::from_millis(10));
-        let now = deliveries.reported();
-        if now != last {
-            last = now;
-            progress_at = Instant::now();
-        }
-    }
-}
-
 /// The summary line: `mode key=value …`, or JSON.
 fn print_summary(json: bool, mode: &str, fields: &[(&str, serde_json::Value)]) {
     if json {
@@ -401,42 +368,53 @@ fn produce(args: &ProduceArgs) -> anyhow::Result<bool> {
     let size = args.producer.record_size;
     let payload = random_payload(size);
     let timeout = Duration::from_secs(common.timeout_s);
-    let expected = usize::try_from(args.records).unwrap_or(usize::MAX);
-    let deliveries = Arc::new(Deliveries::new(Instant::now(), expected.min(100_000_000)));
-    let producer = create_producer(common, &args.producer, &deliveries)?;
-    // Connected, topic known (created if need be): the clock starts with the first send.
-    topic_partitions(producer.client(), &common.topic, timeout)?;
+    // The topic exists (created if need be: a producer's metadata request may create it)
+    // and has leaders before the producer starts.
+    let setup: BaseProducer = client_config(common, &[])
+        .create()
+        .context("creating the set-up producer")?;
+    let partitions = topic_partitions(setup.client(), &common.topic, timeout)?;
+    drop(setup);
+    let samples = usize::try_from(args.records / args.sample_every + 1).unwrap_or(usize::MAX);
+    let deliveries = Arc::new(Deliveries::new(Instant::now(), samples.min(10_000_000)));
+    let mut producer = native::Producer::new(
+        &producer_properties(common, &args.producer),
+        &common.topic,
+        &deliveries,
+        timeout,
+    )?;
     let start = Instant::now();
-    for sent in 0..args.records {
-        send_one(
-            &producer,
-            &common.topic,
-            &payload,
-            deliveries.elapsed_nanos(),
-        )?;
-        if sent % 1024 == 0 {
-            producer.poll(Duration::ZERO);
-        }
+    let mut sent_at = Vec::new();
+    let mut sent = 0u64;
+    let mut chunk_index = 0usize;
+    while sent < args.records {
+        let count = args.chunk.min(args.records - sent);
+        sent_at.clear();
+        sent_at.extend(
+            (sent..sent + count)
+                .map(|index| (index % args.sample_every == 0).then(|| deliveries.elapsed_nanos())),
+        );
+        let partition = partitions
+            .get(chunk_index % partitions.len())
+            .copied()
+            .unwrap_or_default();
+        producer.send(partition, &payload, &sent_at)?;
+        producer.poll(Duration::ZERO);
+        sent += count;
+        chunk_index += 1;
     }
-    drain(&producer, &deliveries, args.records, timeout);
+    producer.drain(args.records, timeout);
     let elapsed = start.elapsed().as_secs_f64();
     let acked = deliveries.acked.load(Ordering::Relaxed);
     let failed = deliveries.failed.load(Ordering::Relaxed);
     let missing = args.records.saturating_sub(acked + failed);
-    let latencies = Latencies {
-        micros: std::mem::take(
-            &mut *deliveries
-                .latencies
-                .lock()
-                .map_err(|_| anyhow::anyhow!("poisoned"))?,
-        ),
-    };
-    let (avg, p50, p99, _p999, max) = latencies.summary();
+    let (avg, p50, p99, _p999, max) = deliveries.take_latencies().summary();
     let records_per_s = acked as f64 / elapsed;
     let mut fields = vec![
         ("records", json!(acked)),
         ("record_size", json!(size)),
         ("acks", json!(args.producer.acks)),
+        ("partitions", json!(partitions.len())),
         ("elapsed_s", json!(elapsed)),
         ("records_per_s", json!(records_per_s)),
         ("mb_per_s", json!(records_per_s * size as f64 / MB)),
@@ -473,14 +451,14 @@ fn create_consumer(common: &Common) -> anyhow::Result<BaseConsumer> {
 fn consume(args: &ConsumeArgs) -> anyhow::Result<bool> {
     let common = &args.common;
     let timeout = Duration::from_secs(common.timeout_s);
-    let consumer = create_consumer(common)?;
-    let partitions = topic_partitions(consumer.client(), &common.topic, timeout)?;
+    let setup = create_consumer(common)?;
+    let partitions = topic_partitions(setup.client(), &common.topic, timeout)?;
     let wanted = match args.records {
         Some(records) => records,
         None => {
             let mut total = 0u64;
             for partition in &partitions {
-                let (low, high) = consumer
+                let (low, high) = setup
                     .fetch_watermarks(&common.topic, *partition, timeout)
                     .context("reading watermarks")?;
                 total += u64::try_from(high.saturating_sub(low)).unwrap_or_default();
@@ -488,24 +466,29 @@ fn consume(args: &ConsumeArgs) -> anyhow::Result<bool> {
             total
         }
     };
-    let mut assignment = TopicPartitionList::new();
-    for partition in &partitions {
-        assignment.add_partition_offset(&common.topic, *partition, Offset::Beginning)?;
-    }
+    drop(setup);
+    let from_start: Vec<(i32, i64)> = partitions
+        .iter()
+        .map(|&partition| {
+            (
+                partition,
+                i64::from(rdkafka::bindings::RD_KAFKA_OFFSET_BEGINNING),
+            )
+        })
+        .collect();
+    let properties = properties(client_config(common, &[]));
+    let batch = usize::try_from(args.batch).unwrap_or(usize::MAX);
     let start = Instant::now();
-    consumer.assign(&assignment)?;
+    let mut consumer = native::Consumer::start(&properties, &common.topic, &from_start, batch)?;
     let mut records = 0u64;
     let mut bytes = 0u64;
     let mut progress_at = Instant::now();
     while records < wanted && progress_at.elapsed() < timeout {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(message)) => {
-                records += 1;
-                bytes += message.payload_len() as u64;
-                progress_at = Instant::now();
-            }
-            Some(Err(error)) => bail!("consumer error: {error}"),
-            None => {}
+        let read = consumer.next_batch(Duration::from_millis(100), |_| {})?;
+        if read.records > 0 {
+            records += read.records;
+            bytes += read.bytes;
+            progress_at = Instant::now();
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
@@ -544,8 +527,17 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<bool> {
         Instant::now(),
         usize::try_from(total).unwrap_or_default(),
     ));
-    let producer = create_producer(common, &args.producer, &deliveries)?;
-    let partitions = topic_partitions(producer.client(), &common.topic, timeout)?;
+    let setup: BaseProducer = client_config(common, &[])
+        .create()
+        .context("creating the set-up producer")?;
+    let partitions = topic_partitions(setup.client(), &common.topic, timeout)?;
+    drop(setup);
+    let mut producer = native::Producer::new(
+        &producer_properties(common, &args.producer),
+        &common.topic,
+        &deliveries,
+        timeout,
+    )?;
     // The consumer starts at the current end of every partition.
     let mut assignment = TopicPartitionList::new();
     for partition in &partitions {
@@ -596,14 +588,14 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<bool> {
         if let Some(stamp) = payload.get_mut(..8) {
             stamp.copy_from_slice(&micros_since_epoch().to_be_bytes());
         }
-        send_one(
-            &producer,
-            &common.topic,
-            &payload,
-            deliveries.elapsed_nanos(),
-        )?;
+        let partition = usize::try_from(index)
+            .ok()
+            .and_then(|index| partitions.get(index % partitions.len()))
+            .copied()
+            .unwrap_or_default();
+        producer.send(partition, &payload, &[Some(deliveries.elapsed_nanos())])?;
     }
-    drain(&producer, &deliveries, total, timeout);
+    producer.drain(total, timeout);
     let micros = receiver
         .join()
         .map_err(|_| anyhow::anyhow!("the consumer thread panicked"))?;
