@@ -11,8 +11,11 @@
 #
 # Workloads per round: produce 100 B and 1 KiB records at acks=1 and acks=all, consume each
 # produced topic from offset 0, and end-to-end latency at a fixed rate (100 B, acks=1,
-# linger.ms=0). Every topic has one partition on both brokers (num.partitions=1) and is
-# created by the first produce (auto-creation).
+# linger.ms=0): one partition, one client instance, topics created by the first produce
+# (auto-creation, num.partitions=1). Then the 100 B acks=1 produce and its consume again on
+# a two-partition topic (its znode written through the coordinator before the round) with
+# two client instances, one per partition: librdkafka handles a broker connection on one
+# thread, so on two cores one consumer instance is bound by its own parsing thread.
 #
 # Environment: PROFILE=release|debug (default release; debug only for trying the script),
 # TARGETS="ours kafka" (run against a subset), LOAD_FLAGS (extra rdkafka-load flags for every
@@ -179,8 +182,15 @@ for round in $(seq 1 "$rounds"); do
   # Alternate which broker goes first from round to round.
   order=$targets
   if [ $((round % 2)) -eq 0 ]; then order=$(echo "$targets" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}'); fi
+  for name in $targets; do
+    # Two-partition topic, both partitions on broker 0 (Kafka 0.9 lives under /kafka09).
+    prefix=""
+    [ "$name" = kafka ] && prefix=/kafka09
+    "$bin/zookeeper-shell" "127.0.0.1:$zk_port" create "$prefix/brokers/topics/s2-r$round" \
+      '{"version":1,"partitions":{"0":[0],"1":[0]}}' >/dev/null 2>&1
+  done
   for workload in produce-100B-acks1 produce-1KiB-acks1 produce-100B-acksall produce-1KiB-acksall \
-    consume-100B consume-1KiB latency-100B; do
+    consume-100B consume-1KiB latency-100B produce-100B-acks1-2x consume-100B-2x; do
     for name in $order; do
       case $workload in
       produce-100B-acks1) run "$name" "$workload" "$round" produce --topic "s1-r$round" \
@@ -195,6 +205,10 @@ for round in $(seq 1 "$rounds"); do
         --records "$records_small" "${consume_flags[@]}" ;;
       consume-1KiB) run "$name" "$workload" "$round" consume --topic "l1-r$round" \
         --records "$records_large" "${consume_flags[@]}" ;;
+      produce-100B-acks1-2x) run "$name" "$workload" "$round" produce --topic "s2-r$round" \
+        --records "$records_small" --record-size 100 --acks 1 --instances 2 ;;
+      consume-100B-2x) run "$name" "$workload" "$round" consume --topic "s2-r$round" \
+        --records "$records_small" --instances 2 "${consume_flags[@]}" ;;
       latency-100B) run "$name" "$workload" "$round" latency --topic "lat-r$round" \
         --rate "$latency_rate" --seconds "$latency_seconds" --record-size 100 --acks 1 \
         --linger-ms 0 ;;

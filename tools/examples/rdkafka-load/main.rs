@@ -117,6 +117,10 @@ struct ProduceArgs {
     /// Delivery latency of every Nth record (the others skip the clock).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
     sample_every: u64,
+    /// Producer instances, each on its own thread with the partitions i, i+N, … (at most one
+    /// per partition); the records are split evenly between them.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    instances: u64,
 }
 
 #[derive(Args, Debug)]
@@ -129,6 +133,10 @@ struct ConsumeArgs {
     /// Most records taken per `rd_kafka_consume_batch_queue` call.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     batch: u64,
+    /// Consumer instances, each on its own thread with the partitions i, i+N, … (at most one
+    /// per partition).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    instances: u64,
 }
 
 #[derive(Args, Debug)]
@@ -363,48 +371,100 @@ fn print_summary(json: bool, mode: &str, fields: &[(&str, serde_json::Value)]) {
 
 const MB: f64 = 1024.0 * 1024.0;
 
+/// The partitions of instance `index` of `instances`: every `instances`th from `index`.
+fn share_of(partitions: &[i32], index: usize, instances: usize) -> Vec<i32> {
+    partitions
+        .iter()
+        .skip(index)
+        .step_by(instances)
+        .copied()
+        .collect()
+}
+
+/// Runs `work(index)` on `instances` threads that start together; returns when all ended,
+/// with the time from their common start and the first error.
+fn run_instances<F>(instances: usize, work: F) -> anyhow::Result<f64>
+where
+    F: Fn(usize) -> anyhow::Result<()> + Send + Sync + 'static,
+{
+    let work = Arc::new(work);
+    let barrier = Arc::new(std::sync::Barrier::new(instances + 1));
+    let threads: Vec<_> = (0..instances)
+        .map(|index| {
+            let (work, barrier) = (Arc::clone(&work), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                work(index)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    let mut outcome = Ok(());
+    for thread in threads {
+        let result = thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("a load thread panicked"))
+            .and_then(|result| result);
+        if outcome.is_ok() {
+            outcome = result;
+        }
+    }
+    outcome.map(|()| start.elapsed().as_secs_f64())
+}
+
 fn produce(args: &ProduceArgs) -> anyhow::Result<bool> {
     let common = &args.common;
     let size = args.producer.record_size;
-    let payload = random_payload(size);
+    let payload = Arc::new(random_payload(size));
     let timeout = Duration::from_secs(common.timeout_s);
     // The topic exists (created if need be: a producer's metadata request may create it)
-    // and has leaders before the producer starts.
+    // and has leaders before the producers start.
     let setup: BaseProducer = client_config(common, &[])
         .create()
         .context("creating the set-up producer")?;
     let partitions = topic_partitions(setup.client(), &common.topic, timeout)?;
     drop(setup);
+    let instances = usize::try_from(args.instances)
+        .unwrap_or(1)
+        .clamp(1, partitions.len());
     let samples = usize::try_from(args.records / args.sample_every + 1).unwrap_or(usize::MAX);
     let deliveries = Arc::new(Deliveries::new(Instant::now(), samples.min(10_000_000)));
-    let mut producer = native::Producer::new(
-        &producer_properties(common, &args.producer),
-        &common.topic,
-        &deliveries,
-        timeout,
-    )?;
-    let start = Instant::now();
-    let mut sent_at = Vec::new();
-    let mut sent = 0u64;
-    let mut chunk_index = 0usize;
-    while sent < args.records {
-        let count = args.chunk.min(args.records - sent);
-        sent_at.clear();
-        sent_at.extend(
-            (sent..sent + count)
-                .map(|index| (index % args.sample_every == 0).then(|| deliveries.elapsed_nanos())),
-        );
-        let partition = partitions
-            .get(chunk_index % partitions.len())
-            .copied()
-            .unwrap_or_default();
-        producer.send(partition, &payload, &sent_at)?;
-        producer.poll(Duration::ZERO);
-        sent += count;
-        chunk_index += 1;
-    }
-    producer.drain(args.records, timeout);
-    let elapsed = start.elapsed().as_secs_f64();
+    let properties = producer_properties(common, &args.producer);
+    let (topic, total, chunk, sample_every) = (
+        common.topic.clone(),
+        args.records,
+        args.chunk,
+        args.sample_every,
+    );
+    let shared = Arc::clone(&deliveries);
+    let elapsed = run_instances(instances, move |index| {
+        let mine = share_of(&partitions, index, instances);
+        let count = total / instances as u64 + u64::from((index as u64) < total % instances as u64);
+        let mut producer = native::Producer::new(&properties, &topic, &shared, timeout)?;
+        let mut sent_at = Vec::new();
+        let mut sent = 0u64;
+        let mut chunk_index = 0usize;
+        while sent < count {
+            let size = chunk.min(count - sent);
+            sent_at.clear();
+            sent_at.extend(
+                (sent..sent + size)
+                    .map(|index| (index % sample_every == 0).then(|| shared.elapsed_nanos())),
+            );
+            let partition = mine
+                .get(chunk_index % mine.len().max(1))
+                .copied()
+                .unwrap_or_default();
+            producer.send(partition, &payload, &sent_at)?;
+            producer.poll(Duration::ZERO);
+            sent += size;
+            chunk_index += 1;
+        }
+        // Every instance serves its own reports until all instances' records are reported.
+        producer.drain(total, timeout);
+        Ok(())
+    })?;
     let acked = deliveries.acked.load(Ordering::Relaxed);
     let failed = deliveries.failed.load(Ordering::Relaxed);
     let missing = args.records.saturating_sub(acked + failed);
@@ -414,7 +474,7 @@ fn produce(args: &ProduceArgs) -> anyhow::Result<bool> {
         ("records", json!(acked)),
         ("record_size", json!(size)),
         ("acks", json!(args.producer.acks)),
-        ("partitions", json!(partitions.len())),
+        ("instances", json!(instances)),
         ("elapsed_s", json!(elapsed)),
         ("records_per_s", json!(records_per_s)),
         ("mb_per_s", json!(records_per_s * size as f64 / MB)),
@@ -467,31 +527,40 @@ fn consume(args: &ConsumeArgs) -> anyhow::Result<bool> {
         }
     };
     drop(setup);
-    let from_start: Vec<(i32, i64)> = partitions
-        .iter()
-        .map(|&partition| {
-            (
-                partition,
-                i64::from(rdkafka::bindings::RD_KAFKA_OFFSET_BEGINNING),
-            )
-        })
-        .collect();
+    let instances = usize::try_from(args.instances)
+        .unwrap_or(1)
+        .clamp(1, partitions.len());
     let properties = properties(client_config(common, &[]));
     let batch = usize::try_from(args.batch).unwrap_or(usize::MAX);
-    let start = Instant::now();
-    let mut consumer = native::Consumer::start(&properties, &common.topic, &from_start, batch)?;
-    let mut records = 0u64;
-    let mut bytes = 0u64;
-    let mut progress_at = Instant::now();
-    while records < wanted && progress_at.elapsed() < timeout {
-        let read = consumer.next_batch(Duration::from_millis(100), |_| {})?;
-        if read.records > 0 {
-            records += read.records;
-            bytes += read.bytes;
-            progress_at = Instant::now();
+    let counted = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let (topic, shared) = (common.topic.clone(), Arc::clone(&counted));
+    let all = partitions.clone();
+    let elapsed = run_instances(instances, move |index| {
+        let from_start: Vec<(i32, i64)> = share_of(&all, index, instances)
+            .into_iter()
+            .map(|partition| {
+                (
+                    partition,
+                    i64::from(rdkafka::bindings::RD_KAFKA_OFFSET_BEGINNING),
+                )
+            })
+            .collect();
+        let mut consumer = native::Consumer::start(&properties, &topic, &from_start, batch)?;
+        let (records, bytes) = &*shared;
+        let mut progress_at = Instant::now();
+        // Every instance reads until all instances together have what was wanted.
+        while records.load(Ordering::Relaxed) < wanted && progress_at.elapsed() < timeout {
+            let read = consumer.next_batch(Duration::from_millis(100), |_| {})?;
+            if read.records > 0 {
+                records.fetch_add(read.records, Ordering::Relaxed);
+                bytes.fetch_add(read.bytes, Ordering::Relaxed);
+                progress_at = Instant::now();
+            }
         }
-    }
-    let elapsed = start.elapsed().as_secs_f64();
+        Ok(())
+    })?;
+    let records = counted.0.load(Ordering::Relaxed);
+    let bytes = counted.1.load(Ordering::Relaxed);
     print_summary(
         common.json,
         "consume",
@@ -499,6 +568,7 @@ fn consume(args: &ConsumeArgs) -> anyhow::Result<bool> {
             ("records", json!(records)),
             ("wanted", json!(wanted)),
             ("partitions", json!(partitions.len())),
+            ("instances", json!(instances)),
             ("elapsed_s", json!(elapsed)),
             ("records_per_s", json!(records as f64 / elapsed)),
             ("mb_per_s", json!(bytes as f64 / MB / elapsed)),
