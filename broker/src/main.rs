@@ -60,8 +60,12 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // num.network.threads async workers serve the connections; num.io.threads bounds the
+    // blocking threads that do the log's file I/O and fsyncs.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .worker_threads(config.num_network_threads.max(1))
+        .max_blocking_threads(config.num_io_threads.max(1))
         .thread_name("broker")
         .build()
     {

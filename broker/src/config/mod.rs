@@ -79,9 +79,9 @@ pub struct BrokerConfig {
     /// `listener.security.protocol.map`: listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or
     /// SASL_SSL (both upper-cased).
     pub listener_security_protocol_map: BTreeMap<String, String>,
-    /// `num.network.threads`: default 3.
+    /// `num.network.threads`: default 3; the async worker threads serving connections.
     pub num_network_threads: usize,
-    /// `num.io.threads`: default 8.
+    /// `num.io.threads`: default 8; the most blocking threads doing log file I/O at once.
     pub num_io_threads: usize,
     /// `socket.send.buffer.bytes` (SO_SNDBUF): default 102400; -1 keeps the OS default.
     pub socket_send_buffer_bytes: i32,

@@ -19,12 +19,14 @@ use tokio::net::TcpStream;
 
 use super::frame::read_frame;
 use super::NetworkError;
+use crate::config::BrokerConfig;
 use crate::handler::{self, api_versions, Context};
 
 /// Serves `stream` until the peer closes it (`Ok`) or a connection-level error closes it.
 pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), NetworkError> {
     // Responses are small writes that must not wait for more data (Nagle).
     stream.set_nodelay(true)?;
+    set_buffer_sizes(&stream, &context.options.config);
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     let max_size = context.options.socket_request_max_bytes;
@@ -34,6 +36,22 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
         }
     }
     Ok(())
+}
+
+/// `socket.send.buffer.bytes` / `socket.receive.buffer.bytes` on an accepted connection
+/// (-1 keeps the OS's own sizing). A size the OS refuses is logged, not fatal.
+fn set_buffer_sizes(stream: &TcpStream, config: &BrokerConfig) {
+    let socket = socket2::SockRef::from(stream);
+    if let Ok(size) = usize::try_from(config.socket_send_buffer_bytes) {
+        if let Err(error) = socket.set_send_buffer_size(size) {
+            tracing::warn!(%error, size, "cannot set socket.send.buffer.bytes");
+        }
+    }
+    if let Ok(size) = usize::try_from(config.socket_receive_buffer_bytes) {
+        if let Err(error) = socket.set_recv_buffer_size(size) {
+            tracing::warn!(%error, size, "cannot set socket.receive.buffer.bytes");
+        }
+    }
 }
 
 /// Decodes the header of one request and dispatches it; `Ok(None)` for requests that get no
