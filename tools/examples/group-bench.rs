@@ -31,7 +31,10 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde_json::json;
 
 #[derive(Parser, Debug)]
-#[command(name = "group-bench", about = "consumer-group benchmarks with librdkafka")]
+#[command(
+    name = "group-bench",
+    about = "consumer-group benchmarks with librdkafka"
+)]
 struct Cli {
     #[command(subcommand)]
     mode: Mode,
@@ -173,7 +176,8 @@ fn rebalance(args: &RebalanceArgs) -> anyhow::Result<bool> {
 
     // Members are created first, then subscribe one after another; each polls on its own
     // thread and publishes its assignment size.
-    let assigned: Arc<Vec<AtomicUsize>> = Arc::new((0..members).map(|_| AtomicUsize::new(0)).collect());
+    let assigned: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..members).map(|_| AtomicUsize::new(0)).collect());
     let stop = Arc::new(AtomicBool::new(false));
     let ready = Arc::new(Barrier::new(members + 1));
     let last_join = Arc::new(Mutex::new(None::<Instant>));
@@ -209,7 +213,10 @@ fn rebalance(args: &RebalanceArgs) -> anyhow::Result<bool> {
                 if let Some(Err(error)) = consumer.poll(Duration::from_millis(10)) {
                     return Err(anyhow::anyhow!("member {index}: {error}"));
                 }
-                let count = consumer.assignment().map(|list| list.count()).unwrap_or_default();
+                let count = consumer
+                    .assignment()
+                    .map(|list| list.count())
+                    .unwrap_or_default();
                 if let Some(slot) = assigned.get(index) {
                     slot.store(count, Ordering::Relaxed);
                 }
@@ -223,7 +230,10 @@ fn rebalance(args: &RebalanceArgs) -> anyhow::Result<bool> {
     let wanted = usize::try_from(partitions).unwrap_or_default();
     let mut stable_at = None;
     while Instant::now() < deadline {
-        let counts: Vec<usize> = assigned.iter().map(|slot| slot.load(Ordering::Relaxed)).collect();
+        let counts: Vec<usize> = assigned
+            .iter()
+            .map(|slot| slot.load(Ordering::Relaxed))
+            .collect();
         if joined.load(Ordering::SeqCst) == members
             && counts.iter().all(|&count| count > 0)
             && counts.iter().sum::<usize>() == wanted
@@ -341,7 +351,8 @@ fn commits(args: &CommitArgs) -> anyhow::Result<bool> {
     let mut last = 0;
     let mut progress_at = Instant::now();
     loop {
-        let reported = counter.done.load(Ordering::Relaxed) + counter.failed.load(Ordering::Relaxed);
+        let reported =
+            counter.done.load(Ordering::Relaxed) + counter.failed.load(Ordering::Relaxed);
         if reported >= args.count || progress_at.elapsed() > timeout {
             break;
         }

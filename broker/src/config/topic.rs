@@ -354,7 +354,7 @@ const fn broker(
 
 /// The broker keys DescribeConfigs lists: every key [`BrokerConfig`] reads, every broker
 /// synonym of a topic config, and the TLS passwords (sensitive), by name.
-pub const BROKER_CONFIGS: [BrokerConfigDef; 62] = {
+pub const BROKER_CONFIGS: [BrokerConfigDef; 71] = {
     use ConfigType::{Boolean, Double, Int, List, Long, Password, Short, String};
     [
         broker(
@@ -399,6 +399,24 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 62] = {
             Int,
             Some("3000"),
             "Wait before the first rebalance of a new group.",
+        ),
+        broker(
+            "group.max.session.timeout.ms",
+            Int,
+            Some("1800000"),
+            "Longest session timeout a group member may ask for.",
+        ),
+        broker(
+            "group.max.size",
+            Int,
+            Some("2147483647"),
+            "Most members a group may have.",
+        ),
+        broker(
+            "group.min.session.timeout.ms",
+            Int,
+            Some("6000"),
+            "Shortest session timeout a group member may ask for.",
         ),
         broker(
             "listener.security.protocol.map",
@@ -636,6 +654,36 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 62] = {
             "Threads per log directory for recovery at start-up.",
         ),
         broker(
+            "offset.metadata.max.bytes",
+            Int,
+            Some("4096"),
+            "Longest metadata an offset commit may carry.",
+        ),
+        broker(
+            "offsets.commit.timeout.ms",
+            Int,
+            Some("5000"),
+            "How long an offset commit may wait for its write.",
+        ),
+        broker(
+            "offsets.load.buffer.size",
+            Int,
+            Some("5242880"),
+            "Bytes read at a time when loading an offsets partition.",
+        ),
+        broker(
+            "offsets.retention.check.interval.ms",
+            Long,
+            Some("600000"),
+            "How often expired offsets are looked for.",
+        ),
+        broker(
+            "offsets.retention.minutes",
+            Int,
+            Some("10080"),
+            "How long the offsets of an empty group are kept.",
+        ),
+        broker(
             "offsets.topic.num.partitions",
             Int,
             Some("50"),
@@ -646,6 +694,12 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 62] = {
             Short,
             Some("3"),
             "Replication factor of the consumer offsets topic.",
+        ),
+        broker(
+            "offsets.topic.segment.bytes",
+            Int,
+            Some("104857600"),
+            "Segment size of the consumer offsets topic.",
         ),
         broker(
             "socket.receive.buffer.bytes",
