@@ -4,8 +4,9 @@
 //!
 //! - consumers of one group share a topic's partitions and rebalance when one joins, when
 //!   one leaves cleanly (close sends LeaveGroup), and when one dies: the dying consumer runs
-//!   in a child process (this test binary re-run as [`child_consumer`]) that is killed with
-//!   SIGKILL, so librdkafka gets no chance to leave and the session timeout must expire it;
+//!   in a child process (the `group-member` example of this crate, built by `cargo test`)
+//!   that is killed with SIGKILL, so librdkafka gets no chance to leave and the session
+//!   timeout must expire it;
 //! - committed offsets survive a broker `kill -9` and restart, and a new consumer of the
 //!   group resumes right after them with nothing lost or repeated;
 //! - static members (`group.instance.id`) restart without a rebalance;
@@ -37,11 +38,6 @@ const GROUP_BROKER: [(&str, &str); 3] = [
     ("offsets.topic.num.partitions", "5"),
     ("group.initial.rebalance.delay.ms", "0"),
 ];
-
-/// The environment variable that turns [`child_consumer`] into a real consumer.
-const CHILD_BOOTSTRAP: &str = "GROUPS_TEST_CHILD_BOOTSTRAP";
-const CHILD_GROUP: &str = "GROUPS_TEST_CHILD_GROUP";
-const CHILD_TOPIC: &str = "GROUPS_TEST_CHILD_TOPIC";
 
 /// Counts rebalances a consumer goes through.
 #[derive(Default, Clone)]
@@ -136,7 +132,7 @@ fn shared(assignments: &[BTreeSet<i32>], partitions: i32, expected: &[usize]) ->
     total == all.len() && all == (0..partitions).collect() && sizes == expected
 }
 
-/// A consumer in a child process: this test binary run again as [`child_consumer`].
+/// A consumer in a child process: the `group-member` example (examples/group-member.rs).
 struct ChildConsumer {
     child: Child,
     lines: std::sync::mpsc::Receiver<String>,
@@ -144,11 +140,21 @@ struct ChildConsumer {
 
 impl ChildConsumer {
     fn spawn(broker: &TestBroker, group: &str, topic: &str) -> ChildConsumer {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "child_consumer", "--ignored", "--nocapture"])
-            .env(CHILD_BOOTSTRAP, broker.bootstrap())
-            .env(CHILD_GROUP, group)
-            .env(CHILD_TOPIC, topic)
+        // Test binaries live in target/<profile>/deps, examples in target/<profile>/examples.
+        let exe = std::env::current_exe().unwrap();
+        let example = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .unwrap()
+            .join("examples")
+            .join("group-member");
+        assert!(
+            example.exists(),
+            "{} is missing: `cargo test` builds it (or `cargo build -p broker --example group-member`)",
+            example.display()
+        );
+        let mut child = Command::new(&example)
+            .args([broker.bootstrap().as_str(), group, topic])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -195,40 +201,6 @@ impl Drop for ChildConsumer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Not a test of its own: the body of the child consumer process [`ChildConsumer`] starts
-/// (it runs only with the child's environment). It subscribes, polls, and prints
-/// `ASSIGNED <n>` whenever its assignment changes, until it is killed.
-#[test]
-#[ignore = "run by the group tests as a child process"]
-fn child_consumer() {
-    let Ok(bootstrap) = std::env::var(CHILD_BOOTSTRAP) else {
-        return;
-    };
-    let group = std::env::var(CHILD_GROUP).unwrap();
-    let topic = std::env::var(CHILD_TOPIC).unwrap();
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &bootstrap)
-        .set("broker.address.family", "v4")
-        .set("group.id", &group)
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "500")
-        .set("max.poll.interval.ms", "10000")
-        .set("enable.auto.commit", "false")
-        .set("topic.metadata.refresh.interval.ms", "1000")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[&topic]).unwrap();
-    let mut last = usize::MAX;
-    loop {
-        let _ = consumer.poll(Duration::from_millis(50));
-        let count = consumer.assignment().unwrap().count();
-        if count != last {
-            println!("ASSIGNED {count}");
-            last = count;
-        }
     }
 }
 

@@ -6,8 +6,8 @@
 //!   `broker` binary without touching a test.
 //! - librdkafka clients configured for one broker: [`future_producer`], [`consumer`],
 //!   [`create_topic`] (through CreateTopics with replication factor 1), and [`consume`],
-//!   which assigns partitions at explicit offsets (no consumer groups: the broker has no
-//!   group APIs) and polls until it has the records asked for.
+//!   which assigns partitions at explicit offsets (no group membership: the group tests in
+//!   rdkafka_groups.rs subscribe) and polls until it has the records asked for.
 //! - [`RawClient`]: a bare Kafka-protocol connection (the `kafka-protocol` crate) for what
 //!   librdkafka will not send: garbage frames, wrong CRCs, oversized batches.
 //! - Small helpers: [`block_on`] for librdkafka's futures, [`wait_until`] (poll loops with
@@ -172,9 +172,9 @@ pub fn future_producer(broker: &TestBroker, properties: &[(&str, &str)]) -> Futu
         .unwrap()
 }
 
-/// A consumer for assign + explicit offsets only (no subscribe, no commits: the broker has no
-/// group APIs), fetches waiting at most 100 ms so the tests stay fast. librdkafka refuses
-/// `assign` without a `group.id`, so one is set; it is never joined.
+/// A consumer for assign + explicit offsets only (no subscribe, no commits), fetches waiting
+/// at most 100 ms so the tests stay fast. librdkafka refuses `assign` without a `group.id`,
+/// so one is set; it is never joined.
 pub fn consumer(broker: &TestBroker, properties: &[(&str, &str)]) -> BaseConsumer {
     client_config(
         broker,
