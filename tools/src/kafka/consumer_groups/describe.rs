@@ -284,7 +284,9 @@ pub fn members_table(description: &GroupDescription, verbose: bool) -> String {
                 .iter()
                 .filter(|(_, partitions)| !partitions.is_empty())
                 .map(|(topic, partitions)| {
-                    let list: Vec<String> = partitions.iter().map(i32::to_string).collect();
+                    let mut sorted = partitions.clone();
+                    sorted.sort_unstable();
+                    let list: Vec<String> = sorted.iter().map(i32::to_string).collect();
                     format!("{topic}({})", list.join(","))
                 })
                 .collect();
