@@ -13,17 +13,20 @@
 //!   responses in request order.
 //! - [`handler`]: one file per API (ApiVersions, Metadata, CreateTopics, Produce, Fetch,
 //!   ListOffsets, InitProducerId, DeleteRecords) and the storage bridge they share.
+//! - [`group`]: the group coordinator — consumer groups (classic rebalance protocol) and
+//!   committed offsets in `__consumer_offsets`.
 //! - [`server`]: [`server::Broker::start`] / [`server::BrokerHandle::stop`] and
 //!   [`server::ServerOptions`].
 //! - [`config`]: `server.properties` — the broker's settings under Kafka's names and defaults.
 //! - [`error`]: the error types.
 //!
-//! Replication, groups and the coordinator link come later (see DESIGN.md).
+//! Replication comes later (see DESIGN.md).
 
 pub mod cluster;
 pub mod config;
 pub mod controller;
 pub mod error;
+pub mod group;
 pub mod handler;
 pub mod log;
 pub mod network;

@@ -26,6 +26,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::cluster::{now_ms, Cluster, ClusterError, ClusterOptions};
 use crate::config::BrokerConfig;
+use crate::group::{GroupConfig, GroupCoordinator};
 use crate::handler::{Context, Storage, StorageError};
 use crate::log::meta_properties::{self, MetaPropertiesError};
 use crate::log::{LogConfig, LogDir, LogError, SystemClock};
@@ -98,6 +99,8 @@ pub struct ServerOptions {
     /// How often the recovery-point and log-start-offset checkpoints are written (Kafka's
     /// `log.flush.offset.checkpoint.interval.ms`, 60 s).
     pub checkpoint_interval: Duration,
+    /// The group coordinator's settings (`group.*`, `offsets.*`).
+    pub groups: GroupConfig,
     /// The whole configuration, for DescribeConfigs (a broker's settings and the defaults
     /// topic configs fall back to). [`ServerOptions::new`] holds Kafka's defaults.
     pub config: Arc<BrokerConfig>,
@@ -130,6 +133,7 @@ impl ServerOptions {
             zookeeper_connection_timeout: Duration::from_secs(18),
             retention_check_interval: Duration::from_millis(300_000),
             checkpoint_interval: Duration::from_millis(60_000),
+            groups: GroupConfig::default(),
             config: Arc::new(BrokerConfig::defaults()),
         }
     }
@@ -182,6 +186,7 @@ impl ServerOptions {
         options.zookeeper_session_timeout = config.zookeeper_session_timeout;
         options.zookeeper_connection_timeout = config.zookeeper_connection_timeout;
         options.retention_check_interval = config.log_retention_check_interval;
+        options.groups = GroupConfig::from_broker_config(config);
         options.config = Arc::new(config.clone());
         options
     }
@@ -234,6 +239,7 @@ pub struct BrokerHandle {
     acceptors: Vec<JoinHandle<()>>,
     storage: Storage,
     cluster: Cluster,
+    groups: GroupCoordinator,
 }
 
 impl Broker {
@@ -328,6 +334,13 @@ impl Broker {
         let producer_ids = Arc::new(ProducerIdAllocator::new(BlockSource::Cluster(
             cluster.clone(),
         )));
+        let groups = GroupCoordinator::new(
+            options.groups.clone(),
+            broker_id,
+            storage.clone(),
+            cluster.clone(),
+        );
+        groups.start();
         let (shutdown, _) = watch::channel(false);
         let mut acceptors = vec![tokio::spawn(log_maintenance(
             storage.clone(),
@@ -345,6 +358,7 @@ impl Broker {
                 storage: storage.clone(),
                 cluster: cluster.clone(),
                 producer_ids: Arc::clone(&producer_ids),
+                groups: groups.clone(),
             });
             acceptors.push(tokio::spawn(accept_loop(
                 socket,
@@ -361,6 +375,7 @@ impl Broker {
             acceptors,
             storage,
             cluster,
+            groups,
         })
     }
 }
@@ -493,6 +508,11 @@ impl BrokerHandle {
         &self.storage
     }
 
+    /// The group coordinator.
+    pub fn groups(&self) -> &GroupCoordinator {
+        &self.groups
+    }
+
     /// Controlled shutdown: stops accepting, closes every connection, deregisters from the
     /// coordinator and closes the session, then closes the log dir cleanly (all logs
     /// flushed, checkpoints and the clean-shutdown marker written on return).
@@ -505,6 +525,7 @@ impl BrokerHandle {
                 reason: error.to_string(),
             })?;
         }
+        self.groups.shutdown().await;
         self.cluster.shutdown().await;
         self.storage.close().await?;
         tracing::info!("[KafkaServer id={broker_id}] shut down completed");

@@ -45,9 +45,18 @@ pub const BROKER_RACK: &str = "broker.rack";
 pub const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
 pub const UNCLEAN_LEADER_ELECTION_ENABLE: &str = "unclean.leader.election.enable";
 pub const GROUP_INITIAL_REBALANCE_DELAY_MS: &str = "group.initial.rebalance.delay.ms";
+pub const GROUP_MIN_SESSION_TIMEOUT_MS: &str = "group.min.session.timeout.ms";
+pub const GROUP_MAX_SESSION_TIMEOUT_MS: &str = "group.max.session.timeout.ms";
+pub const GROUP_MAX_SIZE: &str = "group.max.size";
+pub const OFFSETS_RETENTION_MINUTES: &str = "offsets.retention.minutes";
+pub const OFFSETS_RETENTION_CHECK_INTERVAL_MS: &str = "offsets.retention.check.interval.ms";
+pub const OFFSETS_TOPIC_SEGMENT_BYTES: &str = "offsets.topic.segment.bytes";
+pub const OFFSETS_COMMIT_TIMEOUT_MS: &str = "offsets.commit.timeout.ms";
+pub const OFFSETS_LOAD_BUFFER_SIZE: &str = "offsets.load.buffer.size";
+pub const OFFSET_METADATA_MAX_BYTES: &str = "offset.metadata.max.bytes";
 
 /// Keys this module turns into settings.
-pub const USED: [&str; 41] = [
+pub const USED: [&str; 50] = [
     BROKER_ID,
     LISTENERS,
     ADVERTISED_LISTENERS,
@@ -89,12 +98,21 @@ pub const USED: [&str; 41] = [
     MIN_INSYNC_REPLICAS,
     UNCLEAN_LEADER_ELECTION_ENABLE,
     GROUP_INITIAL_REBALANCE_DELAY_MS,
+    GROUP_MIN_SESSION_TIMEOUT_MS,
+    GROUP_MAX_SESSION_TIMEOUT_MS,
+    GROUP_MAX_SIZE,
+    OFFSETS_RETENTION_MINUTES,
+    OFFSETS_RETENTION_CHECK_INTERVAL_MS,
+    OFFSETS_TOPIC_SEGMENT_BYTES,
+    OFFSETS_COMMIT_TIMEOUT_MS,
+    OFFSETS_LOAD_BUFFER_SIZE,
+    OFFSET_METADATA_MAX_BYTES,
 ];
 
 /// Real Kafka 3.x broker keys (exact, or a `prefix.` family) accepted silently although
 /// this broker does not act on them yet. Families are used only where every key in Kafka's
 /// documentation under that prefix is a broker key.
-pub const ACCEPTED_UNUSED: [&str; 93] = [
+pub const ACCEPTED_UNUSED: [&str; 92] = [
     // Security: TLS, SASL, authorisation, per-listener overrides.
     "ssl.",
     "sasl.",
@@ -127,7 +145,6 @@ pub const ACCEPTED_UNUSED: [&str; 93] = [
     // Groups, offsets and transactions beyond the settings above.
     "group.",
     "offsets.",
-    "offset.metadata.max.bytes",
     "transaction.",
     "transactional.id.expiration.ms",
     "producer.id.expiration.ms",

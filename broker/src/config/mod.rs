@@ -127,6 +127,27 @@ pub struct BrokerConfig {
     pub unclean_leader_election_enable: bool,
     /// `group.initial.rebalance.delay.ms`: default 3 s.
     pub group_initial_rebalance_delay: Duration,
+    /// `group.min.session.timeout.ms`: default 6 s.
+    pub group_min_session_timeout: Duration,
+    /// `group.max.session.timeout.ms`: default 30 min; at least the minimum.
+    pub group_max_session_timeout: Duration,
+    /// `group.max.size`: members per group; default 2147483647, at least 1.
+    pub group_max_size: i32,
+    /// `offsets.retention.minutes`: how long the offsets of an empty group are kept;
+    /// default 7 days, at least 1 minute.
+    pub offsets_retention: Duration,
+    /// `offsets.retention.check.interval.ms`: default 10 min, at least 1.
+    pub offsets_retention_check_interval: Duration,
+    /// `offsets.topic.segment.bytes`: `segment.bytes` of `__consumer_offsets`; default
+    /// 104857600, at least 1.
+    pub offsets_topic_segment_bytes: i32,
+    /// `offsets.commit.timeout.ms`: default 5 s, at least 1.
+    pub offsets_commit_timeout: Duration,
+    /// `offsets.load.buffer.size`: bytes read at a time when loading an offsets partition;
+    /// default 5242880, at least 1.
+    pub offsets_load_buffer_size: i32,
+    /// `offset.metadata.max.bytes`: the longest commit metadata; default 4096.
+    pub offset_metadata_max_bytes: i32,
     /// Every known Kafka key set in the file or by `--override` (trimmed, last occurrence
     /// wins), as written: DescribeConfigs reports these as STATIC_BROKER_CONFIG.
     pub static_settings: BTreeMap<String, String>,
@@ -389,6 +410,47 @@ impl BrokerConfig {
         let group_initial_rebalance_delay = settings
             .millis(GROUP_INITIAL_REBALANCE_DELAY_MS, Int, 0)?
             .unwrap_or(Duration::from_millis(3_000));
+        let group_min_session_timeout = settings
+            .millis(GROUP_MIN_SESSION_TIMEOUT_MS, Int, 0)?
+            .unwrap_or(Duration::from_millis(6_000));
+        let group_max_session_timeout = settings
+            .millis(GROUP_MAX_SESSION_TIMEOUT_MS, Int, 0)?
+            .unwrap_or(Duration::from_millis(1_800_000));
+        if group_max_session_timeout < group_min_session_timeout {
+            return Err(invalid(
+                GROUP_MAX_SESSION_TIMEOUT_MS,
+                settings
+                    .raw(GROUP_MAX_SESSION_TIMEOUT_MS)
+                    .unwrap_or("1800000"),
+                format!(
+                    "Value must be at least {GROUP_MIN_SESSION_TIMEOUT_MS} ({})",
+                    group_min_session_timeout.as_millis()
+                ),
+            ));
+        }
+        let group_max_size = settings
+            .at_least(GROUP_MAX_SIZE, Int, 1)?
+            .unwrap_or(i32::MAX.into());
+        let offsets_retention = settings
+            .at_least(OFFSETS_RETENTION_MINUTES, Int, 1)?
+            .map_or(Duration::from_secs(10_080 * 60), |minutes| {
+                Duration::from_secs(minutes.unsigned_abs().saturating_mul(60))
+            });
+        let offsets_retention_check_interval = settings
+            .millis(OFFSETS_RETENTION_CHECK_INTERVAL_MS, Long, 1)?
+            .unwrap_or(Duration::from_millis(600_000));
+        let offsets_topic_segment_bytes = settings
+            .at_least(OFFSETS_TOPIC_SEGMENT_BYTES, Int, 1)?
+            .unwrap_or(104_857_600);
+        let offsets_commit_timeout = settings
+            .millis(OFFSETS_COMMIT_TIMEOUT_MS, Int, 1)?
+            .unwrap_or(Duration::from_millis(5_000));
+        let offsets_load_buffer_size = settings
+            .at_least(OFFSETS_LOAD_BUFFER_SIZE, Int, 1)?
+            .unwrap_or(5_242_880);
+        let offset_metadata_max_bytes = settings
+            .at_least(OFFSET_METADATA_MAX_BYTES, Int, i64::from(i32::MIN))?
+            .unwrap_or(4096);
 
         let config = BrokerConfig {
             broker_id: narrow(BROKER_ID, broker_id)?,
@@ -439,6 +501,21 @@ impl BrokerConfig {
                 .flag(UNCLEAN_LEADER_ELECTION_ENABLE)?
                 .unwrap_or(false),
             group_initial_rebalance_delay,
+            group_min_session_timeout,
+            group_max_session_timeout,
+            group_max_size: narrow(GROUP_MAX_SIZE, group_max_size)?,
+            offsets_retention,
+            offsets_retention_check_interval,
+            offsets_topic_segment_bytes: narrow(
+                OFFSETS_TOPIC_SEGMENT_BYTES,
+                offsets_topic_segment_bytes,
+            )?,
+            offsets_commit_timeout,
+            offsets_load_buffer_size: narrow(OFFSETS_LOAD_BUFFER_SIZE, offsets_load_buffer_size)?,
+            offset_metadata_max_bytes: narrow(
+                OFFSET_METADATA_MAX_BYTES,
+                offset_metadata_max_bytes,
+            )?,
             static_settings,
         };
         Ok((config, warnings))

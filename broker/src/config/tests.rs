@@ -89,6 +89,15 @@ fn defaults_are_kafkas() {
             min_insync_replicas: 1,
             unclean_leader_election_enable: false,
             group_initial_rebalance_delay: Duration::from_secs(3),
+            group_min_session_timeout: Duration::from_secs(6),
+            group_max_session_timeout: Duration::from_secs(1800),
+            group_max_size: i32::MAX,
+            offsets_retention: Duration::from_secs(7 * 24 * 3600),
+            offsets_retention_check_interval: Duration::from_secs(600),
+            offsets_topic_segment_bytes: 104_857_600,
+            offsets_commit_timeout: Duration::from_secs(5),
+            offsets_load_buffer_size: 5_242_880,
+            offset_metadata_max_bytes: 4096,
             static_settings: [("zookeeper.connect".to_owned(), "localhost:2181".to_owned())].into(),
         }
     );
@@ -526,6 +535,36 @@ fn intervals_and_delays_are_milliseconds() {
     assert_eq!(config.group_initial_rebalance_delay, Duration::ZERO);
     assert!(error("log.retention.check.interval.ms=0").contains("Value must be at least 1"));
     assert!(error("group.initial.rebalance.delay.ms=-1").contains("Value must be at least 0"));
+}
+
+#[test]
+fn group_and_offsets_settings_are_checked() {
+    let config = config(
+        "group.min.session.timeout.ms=100\ngroup.max.session.timeout.ms=2000\n\
+         group.max.size=3\noffsets.retention.minutes=2\n\
+         offsets.retention.check.interval.ms=500\noffsets.topic.segment.bytes=4096\n\
+         offsets.commit.timeout.ms=1000\noffset.metadata.max.bytes=10",
+    );
+    assert_eq!(config.group_min_session_timeout, Duration::from_millis(100));
+    assert_eq!(config.group_max_session_timeout, Duration::from_secs(2));
+    assert_eq!(config.group_max_size, 3);
+    assert_eq!(config.offsets_retention, Duration::from_secs(120));
+    assert_eq!(
+        config.offsets_retention_check_interval,
+        Duration::from_millis(500)
+    );
+    assert_eq!(config.offsets_topic_segment_bytes, 4096);
+    assert_eq!(config.offsets_commit_timeout, Duration::from_secs(1));
+    assert_eq!(config.offset_metadata_max_bytes, 10);
+    assert!(error("group.max.size=0").contains("Value must be at least 1"));
+    assert!(error("offsets.retention.minutes=0").contains("Value must be at least 1"));
+    assert!(error("offsets.retention.check.interval.ms=0").contains("Value must be at least 1"));
+    assert!(error("offsets.topic.segment.bytes=0").contains("Value must be at least 1"));
+    assert!(
+        error("group.min.session.timeout.ms=7000\ngroup.max.session.timeout.ms=6000")
+            .contains("group.max.session.timeout.ms")
+    );
+    assert!(warnings("offset.metadata.max.bytes=100").is_empty());
 }
 
 #[test]

@@ -10,7 +10,10 @@
 //!   [`create_partitions`], [`describe_cluster`], [`produce`], [`fetch`], [`list_offsets`],
 //!   [`init_producer_id`], [`delete_records`], [`configs`] (DescribeConfigs, AlterConfigs,
 //!   IncrementalAlterConfigs over the pure [`describe_configs`], [`alter_configs`],
-//!   [`incremental_alter_configs`]) — the APIs this broker serves;
+//!   [`incremental_alter_configs`]), and the group APIs over [`Context::groups`]
+//!   ([`find_coordinator`], [`join_group`], [`sync_group`], [`heartbeat`], [`leave_group`],
+//!   [`offset_commit`], [`offset_fetch`], [`list_groups`], [`describe_groups`],
+//!   [`delete_groups`], [`offset_delete`]) — the APIs this broker serves;
 //! - [`storage`] — [`Storage`]: the log dir behind a lock, used only from blocking tasks,
 //!   and the append signal that wakes long-poll fetches;
 //! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
@@ -24,32 +27,47 @@ pub mod api_versions;
 pub mod configs;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
+pub mod describe_groups;
 pub mod error_code;
 pub mod fetch;
+pub mod find_coordinator;
+pub mod heartbeat;
 pub mod incremental_alter_configs;
 pub mod init_producer_id;
+pub mod join_group;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
 pub mod produce;
 pub mod storage;
+pub mod sync_group;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use std::sync::Arc;
 
 use kafka_protocol::messages::{
     AlterConfigsRequest, ApiKey, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest,
-    DeleteRecordsRequest, DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest,
-    FetchRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest, ListOffsetsRequest,
-    MetadataRequest, ProduceRequest, RequestHeader, ResponseHeader,
+    DeleteGroupsRequest, DeleteRecordsRequest, DeleteTopicsRequest, DescribeClusterRequest,
+    DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest, FindCoordinatorRequest,
+    HeartbeatRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest, JoinGroupRequest,
+    LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, ProduceRequest, RequestHeader, ResponseHeader,
+    SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
 use kafka_protocol::ResponseError;
 
 use crate::cluster::{Cluster, Leadership, MetadataImage};
+use crate::group::GroupCoordinator;
 use crate::network::NetworkError;
 use crate::producer::ProducerIdAllocator;
 use crate::server::ServerOptions;
@@ -70,6 +88,31 @@ pub struct Context {
     pub cluster: Cluster,
     /// Producer ids for InitProducerId (one allocator for all listeners).
     pub producer_ids: Arc<ProducerIdAllocator>,
+    /// The group coordinator (one for all listeners).
+    pub groups: GroupCoordinator,
+}
+
+/// Who sent a request: the header's client id and the peer's address, as JoinGroup records
+/// them for DescribeGroups (`/127.0.0.1`, Kafka's `InetAddress.toString` form).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestOrigin {
+    pub client_id: String,
+    pub client_host: String,
+}
+
+impl RequestOrigin {
+    pub fn new(header: &RequestHeader, peer: Option<std::net::SocketAddr>) -> Self {
+        RequestOrigin {
+            client_id: header
+                .client_id
+                .as_ref()
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            client_host: peer
+                .map(|peer| format!("/{}", peer.ip()))
+                .unwrap_or_default(),
+        }
+    }
 }
 
 impl Context {
@@ -112,11 +155,22 @@ const PRODUCE_MAX_VERSION: i16 = 12;
 const FETCH_MAX_VERSION: i16 = 12;
 
 /// The APIs this broker serves, in ApiVersions order.
-pub const SERVED_APIS: [ApiKey; 14] = [
+pub const SERVED_APIS: [ApiKey; 25] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
     ApiKey::Metadata,
+    ApiKey::OffsetCommit,
+    ApiKey::OffsetFetch,
+    ApiKey::FindCoordinator,
+    ApiKey::JoinGroup,
+    ApiKey::Heartbeat,
+    ApiKey::LeaveGroup,
+    ApiKey::SyncGroup,
+    ApiKey::DescribeGroups,
+    ApiKey::ListGroups,
+    ApiKey::DeleteGroups,
+    ApiKey::OffsetDelete,
     ApiKey::ApiVersions,
     ApiKey::CreateTopics,
     ApiKey::DeleteTopics,
@@ -151,17 +205,30 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
         ApiKey::IncrementalAlterConfigs => Some(IncrementalAlterConfigsRequest::VERSIONS),
         ApiKey::DeleteRecords => Some(DeleteRecordsRequest::VERSIONS),
         ApiKey::InitProducerId => Some(InitProducerIdRequest::VERSIONS),
+        ApiKey::FindCoordinator => Some(FindCoordinatorRequest::VERSIONS),
+        ApiKey::JoinGroup => Some(JoinGroupRequest::VERSIONS),
+        ApiKey::SyncGroup => Some(SyncGroupRequest::VERSIONS),
+        ApiKey::Heartbeat => Some(HeartbeatRequest::VERSIONS),
+        ApiKey::LeaveGroup => Some(LeaveGroupRequest::VERSIONS),
+        ApiKey::OffsetCommit => Some(OffsetCommitRequest::VERSIONS),
+        ApiKey::OffsetFetch => Some(OffsetFetchRequest::VERSIONS),
+        ApiKey::ListGroups => Some(ListGroupsRequest::VERSIONS),
+        ApiKey::DescribeGroups => Some(DescribeGroupsRequest::VERSIONS),
+        ApiKey::DeleteGroups => Some(DeleteGroupsRequest::VERSIONS),
+        ApiKey::OffsetDelete => Some(OffsetDeleteRequest::VERSIONS),
         _ => None,
     }
 }
 
 /// Decodes the body of a request whose header was read and version checked, runs its
-/// handler and encodes the response frame. `Ok(None)`: no response is due.
+/// handler and encodes the response frame. `Ok(None)`: no response is due. `peer` is the
+/// client's address (group members record it).
 pub async fn dispatch(
     context: &Context,
     header: &RequestHeader,
     api_key: ApiKey,
     mut body: Bytes,
+    peer: Option<std::net::SocketAddr>,
 ) -> Result<Option<Bytes>, NetworkError> {
     let version = header.request_api_version;
     let correlation_id = header.correlation_id;
@@ -236,6 +303,62 @@ pub async fn dispatch(
         ApiKey::InitProducerId => {
             let request = decode_body(&mut body, api_key, version)?;
             let response = init_producer_id::handle(&context.producer_ids, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::FindCoordinator => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = find_coordinator::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::JoinGroup => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let origin = RequestOrigin::new(header, peer);
+            let response = join_group::handle(context, request, version, &origin).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::SyncGroup => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = sync_group::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::Heartbeat => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = heartbeat::handle(context, &request, version);
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::LeaveGroup => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = leave_group::handle(context, &request, version);
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::OffsetCommit => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = offset_commit::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::OffsetFetch => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = offset_fetch::handle(context, request, version);
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::ListGroups => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = list_groups::handle(context, &request, version);
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::DescribeGroups => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = describe_groups::handle(context, request, version);
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::DeleteGroups => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = delete_groups::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::OffsetDelete => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = offset_delete::handle(context, request).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         _ => {

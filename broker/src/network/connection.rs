@@ -25,11 +25,12 @@ use crate::handler::{self, api_versions, Context};
 pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), NetworkError> {
     // Responses are small writes that must not wait for more data (Nagle).
     stream.set_nodelay(true)?;
+    let peer = stream.peer_addr().ok();
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     let max_size = context.options.socket_request_max_bytes;
     while let Some(frame) = read_frame(&mut reader, max_size).await? {
-        if let Some(response) = handle_request(&context, frame).await? {
+        if let Some(response) = handle_request(&context, frame, peer).await? {
             writer.write_all(&response).await?;
         }
     }
@@ -41,6 +42,7 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
 async fn handle_request(
     context: &Context,
     mut frame: Bytes,
+    peer: Option<std::net::SocketAddr>,
 ) -> Result<Option<Bytes>, NetworkError> {
     let (raw_key, api_version) = match (frame.get(0..2), frame.get(2..4)) {
         (Some(&[k0, k1]), Some(&[v0, v1])) => {
@@ -70,5 +72,5 @@ async fn handle_request(
             api_version,
         });
     }
-    handler::dispatch(context, &header, api_key, frame).await
+    handler::dispatch(context, &header, api_key, frame, peer).await
 }
