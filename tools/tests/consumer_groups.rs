@@ -195,28 +195,52 @@ fn group_consumer_resumes_after_its_committed_offsets_and_describe_shows_lag() {
     let run1 = consume(
         &broker,
         "orders",
-        &["--group", "billing", "--from-beginning", "--max-messages", "4"],
+        &[
+            "--group",
+            "billing",
+            "--from-beginning",
+            "--max-messages",
+            "4",
+        ],
     );
     assert!(text(&run1.stderr).contains("Processed a total of 4 messages"));
     let run2 = consume(
         &broker,
         "orders",
-        &["--group", "billing", "--from-beginning", "--max-messages", "2"],
+        &[
+            "--group",
+            "billing",
+            "--from-beginning",
+            "--max-messages",
+            "2",
+        ],
     );
     let mut seen: Vec<String> = text(&run1.stdout).lines().map(str::to_string).collect();
     seen.extend(text(&run2.stdout).lines().map(str::to_string));
     let unique: BTreeSet<&String> = seen.iter().collect();
     assert_eq!(seen.len(), 6, "{seen:?}");
-    assert_eq!(unique, first.iter().collect::<BTreeSet<_>>(), "nothing re-read, nothing missed");
+    assert_eq!(
+        unique,
+        first.iter().collect::<BTreeSet<_>>(),
+        "nothing re-read, nothing missed"
+    );
 
     // Nothing left: a third run times out without printing.
-    let run3 = consume(&broker, "orders", &["--group", "billing", "--timeout-ms", "3000"]);
+    let run3 = consume(
+        &broker,
+        "orders",
+        &["--group", "billing", "--timeout-ms", "3000"],
+    );
     assert_eq!(text(&run3.stdout), "");
     assert!(text(&run3.stderr).contains("Processed a total of 0 messages"));
 
     let listed = groups(&broker, &["--list"]);
     assert!(listed.status.success());
-    assert!(text(&listed.stdout).lines().any(|line| line == "billing"), "{}", text(&listed.stdout));
+    assert!(
+        text(&listed.stdout).lines().any(|line| line == "billing"),
+        "{}",
+        text(&listed.stdout)
+    );
 
     produce(&broker, "orders", &values("second", 0..3));
     let described = groups(&broker, &["--describe", "--group", "billing"]);
@@ -248,7 +272,11 @@ fn group_consumer_resumes_after_its_committed_offsets_and_describe_shows_lag() {
     assert_eq!(lag_total, 3);
 
     // The next run reads exactly the three new records.
-    let run4 = consume(&broker, "orders", &["--group", "billing", "--max-messages", "3"]);
+    let run4 = consume(
+        &broker,
+        "orders",
+        &["--group", "billing", "--max-messages", "3"],
+    );
     let got: BTreeSet<String> = text(&run4.stdout).lines().map(str::to_string).collect();
     assert_eq!(got, values("second", 0..3).into_iter().collect());
 }
@@ -274,7 +302,10 @@ fn members_and_state_while_a_consumer_runs_and_active_groups_are_protected() {
     assert_eq!(fields[2], "(0)");
     assert_eq!(&fields[3..], ["range", "Stable", "1"]);
 
-    let members = groups(&broker, &["--describe", "--group", "live", "--members", "--verbose"]);
+    let members = groups(
+        &broker,
+        &["--describe", "--group", "live", "--members", "--verbose"],
+    );
     let stdout = text(&members.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[1].starts_with("GROUP "), "{stdout}");
@@ -294,11 +325,15 @@ fn members_and_state_while_a_consumer_runs_and_active_groups_are_protected() {
     assert!(!text(&stable_only.stdout).contains("live"));
 
     // With a member running, the offsets table names it.
-    wait_until(PATIENCE, "committed offsets of the running consumer", || {
-        let out = groups(&broker, &["--describe", "--group", "live"]);
-        let rows = offset_rows(&out);
-        rows.len() == 2 && rows.iter().all(|row| row[3] != "-" && row[5] == "0")
-    });
+    wait_until(
+        PATIENCE,
+        "committed offsets of the running consumer",
+        || {
+            let out = groups(&broker, &["--describe", "--group", "live"]);
+            let rows = offset_rows(&out);
+            rows.len() == 2 && rows.iter().all(|row| row[3] != "-" && row[5] == "0")
+        },
+    );
     let described = groups(&broker, &["--describe", "--group", "live", "--offsets"]);
     for row in offset_rows(&described) {
         assert!(row[6].starts_with("console-consumer-"), "{row:?}");
@@ -307,7 +342,15 @@ fn members_and_state_while_a_consumer_runs_and_active_groups_are_protected() {
 
     let reset = groups(
         &broker,
-        &["--reset-offsets", "--group", "live", "--topic", "clicks", "--to-earliest", "--execute"],
+        &[
+            "--reset-offsets",
+            "--group",
+            "live",
+            "--topic",
+            "clicks",
+            "--to-earliest",
+            "--execute",
+        ],
     );
     assert!(reset.status.success());
     assert!(text(&reset.stdout).starts_with(
@@ -320,12 +363,21 @@ fn members_and_state_while_a_consumer_runs_and_active_groups_are_protected() {
         "\nError: Deletion of some consumer groups failed:\n* Group 'live' could not be deleted due to: java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.\n"
     );
 
-    let offsets_deleted = groups(&broker, &["--delete-offsets", "--group", "live", "--topic", "clicks"]);
+    let offsets_deleted = groups(
+        &broker,
+        &["--delete-offsets", "--group", "live", "--topic", "clicks"],
+    );
     let stdout = text(&offsets_deleted.stdout);
-    assert!(stdout.starts_with(
-        "\nError: Encounter some partition level error, see the follow-up details:\n"
-    ), "{stdout}");
-    assert!(stdout.contains("GroupSubscribedToTopicException"), "{stdout}");
+    assert!(
+        stdout.starts_with(
+            "\nError: Encounter some partition level error, see the follow-up details:\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("GroupSubscribedToTopicException"),
+        "{stdout}"
+    );
 
     consumer.stop();
     let after = groups(&broker, &["--describe", "--group", "live", "--members"]);
@@ -344,7 +396,13 @@ fn reset_offsets_scenarios_dry_run_and_execute() {
     consume(
         &broker,
         "events",
-        &["--group", "replay", "--from-beginning", "--max-messages", "5"],
+        &[
+            "--group",
+            "replay",
+            "--from-beginning",
+            "--max-messages",
+            "5",
+        ],
     );
     let current = |broker: &TestBroker| -> String {
         let out = groups(broker, &["--describe", "--group", "replay"]);
@@ -355,7 +413,12 @@ fn reset_offsets_scenarios_dry_run_and_execute() {
         "{:<30} {:<30} {:<10} {:<15}",
         "GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"
     );
-    let row = |offset: &str| format!("{:<30} {:<30} {:<10} {:<15}", "replay", "events", "0", offset);
+    let row = |offset: &str| {
+        format!(
+            "{:<30} {:<30} {:<10} {:<15}",
+            "replay", "events", "0", offset
+        )
+    };
     let reset = |broker: &TestBroker, scenario: &[&str], mode: &str| -> Output {
         let mut args = vec!["--reset-offsets", "--group", "replay", "--topic", "events"];
         args.extend_from_slice(scenario);
@@ -372,7 +435,8 @@ fn reset_offsets_scenarios_dry_run_and_execute() {
     assert_eq!(text(&out.stdout), format!("\n{header}\n{}\n", row("0")));
     assert_eq!(current(&broker), "5");
     let out = reset(&broker, &["--to-earliest"], "");
-    assert!(text(&out.stderr).starts_with("WARN: No action will be performed as the --execute option is missing."));
+    assert!(text(&out.stderr)
+        .starts_with("WARN: No action will be performed as the --execute option is missing."));
     assert_eq!(text(&out.stdout), format!("\n{header}\n{}\n", row("0")));
     assert_eq!(current(&broker), "5");
 
@@ -388,10 +452,18 @@ fn reset_offsets_scenarios_dry_run_and_execute() {
     let out = reset(&broker, &["--shift-by", "100"], "--execute");
     assert!(text(&out.stderr).contains("WARN New offset (101) is higher than latest offset for topic partition events-0. Value will be set to 10"), "{}", text(&out.stderr));
     assert_eq!(current(&broker), "10");
-    let out = reset(&broker, &["--to-datetime", "2000-01-01T00:00:00.000"], "--execute");
+    let out = reset(
+        &broker,
+        &["--to-datetime", "2000-01-01T00:00:00.000"],
+        "--execute",
+    );
     assert_eq!(text(&out.stdout), format!("\n{header}\n{}\n", row("0")));
     assert_eq!(current(&broker), "0");
-    let out = reset(&broker, &["--to-datetime", "2100-01-01T00:00:00.000"], "--dry-run");
+    let out = reset(
+        &broker,
+        &["--to-datetime", "2100-01-01T00:00:00.000"],
+        "--dry-run",
+    );
     assert_eq!(
         text(&out.stdout),
         format!("\nWarn: Partition 0 from topic events is empty. Falling back to latest known offset.\n\n{header}\n{}\n", row("10"))
@@ -402,12 +474,24 @@ fn reset_offsets_scenarios_dry_run_and_execute() {
     assert_eq!(text(&out.stdout), format!("\n{header}\n{}\n", row("0")));
     let out = groups(
         &broker,
-        &["--reset-offsets", "--group", "replay", "--all-topics", "--to-offset", "7", "--execute"],
+        &[
+            "--reset-offsets",
+            "--group",
+            "replay",
+            "--all-topics",
+            "--to-offset",
+            "7",
+            "--execute",
+        ],
     );
     assert_eq!(text(&out.stdout), format!("\n{header}\n{}\n", row("7")));
 
     // A consumer of the group now starts at the reset position.
-    let out = consume(&broker, "events", &["--group", "replay", "--max-messages", "3"]);
+    let out = consume(
+        &broker,
+        "events",
+        &["--group", "replay", "--max-messages", "3"],
+    );
     assert_eq!(text(&out.stdout), "e-7\ne-8\ne-9\n");
 }
 
@@ -418,12 +502,40 @@ fn delete_offsets_and_groups() {
     create_topic(&broker, "audit", "1");
     produce(&broker, "logs", &values("l", 0..4));
     produce(&broker, "audit", &values("a", 0..2));
-    consume(&broker, "logs", &["--group", "janitor", "--from-beginning", "--max-messages", "4"]);
-    consume(&broker, "audit", &["--group", "janitor", "--from-beginning", "--max-messages", "2"]);
+    consume(
+        &broker,
+        "logs",
+        &[
+            "--group",
+            "janitor",
+            "--from-beginning",
+            "--max-messages",
+            "4",
+        ],
+    );
+    consume(
+        &broker,
+        "audit",
+        &[
+            "--group",
+            "janitor",
+            "--from-beginning",
+            "--max-messages",
+            "2",
+        ],
+    );
     let described = groups(&broker, &["--describe", "--group", "janitor"]);
-    assert_eq!(offset_rows(&described).len(), 3, "{}", text(&described.stdout));
+    assert_eq!(
+        offset_rows(&described).len(),
+        3,
+        "{}",
+        text(&described.stdout)
+    );
 
-    let out = groups(&broker, &["--delete-offsets", "--group", "janitor", "--topic", "logs"]);
+    let out = groups(
+        &broker,
+        &["--delete-offsets", "--group", "janitor", "--topic", "logs"],
+    );
     assert!(out.status.success());
     let row = |partition: &str| format!("{:<30} {:<15} {:<15}", "logs", partition, "Successful");
     assert_eq!(
@@ -462,8 +574,14 @@ fn errors_and_missing_options_follow_kafka() {
     let out = run("kafka-consumer-groups", &["--list"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.starts_with("Missing required argument \"[bootstrap-server]\"\nOption "), "{stderr}");
-    assert!(stderr.contains("\n--bootstrap-server <String: server to"), "{stderr}");
+    assert!(
+        stderr.starts_with("Missing required argument \"[bootstrap-server]\"\nOption "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n--bootstrap-server <String: server to"),
+        "{stderr}"
+    );
 
     let out = groups(&broker, &[]);
     assert_eq!(out.status.code(), Some(1));
@@ -472,23 +590,36 @@ fn errors_and_missing_options_follow_kafka() {
     ));
     let out = groups(&broker, &["--describe"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).starts_with(
-        "Option [describe] takes one of these options: [group], [all-groups]\n"
-    ));
-    let out = groups(&broker, &["--reset-offsets", "--group", "g", "--to-earliest", "--dry-run"]);
+    assert!(text(&out.stderr)
+        .starts_with("Option [describe] takes one of these options: [group], [all-groups]\n"));
+    let out = groups(
+        &broker,
+        &[
+            "--reset-offsets",
+            "--group",
+            "g",
+            "--to-earliest",
+            "--dry-run",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).starts_with(
-        "One of the reset scopes should be defined: --all-topics, --topic.\n"
-    ));
+    assert!(text(&out.stderr)
+        .starts_with("One of the reset scopes should be defined: --all-topics, --topic.\n"));
     let out = groups(&broker, &["--list", "--state", "sleepy"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).starts_with("Invalid state list 'sleepy'. Valid states are: "));
 
     let out = groups(&broker, &["--describe", "--group", "nobody"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "\nError: Consumer group 'nobody' does not exist.\n");
+    assert_eq!(
+        text(&out.stdout),
+        "\nError: Consumer group 'nobody' does not exist.\n"
+    );
     let out = groups(&broker, &["--describe", "--group", "nobody", "--state"]);
-    assert_eq!(text(&out.stdout), "\nError: Consumer group 'nobody' does not exist.\n");
+    assert_eq!(
+        text(&out.stdout),
+        "\nError: Consumer group 'nobody' does not exist.\n"
+    );
 
     let out = run(
         "kafka-console-consumer",
@@ -505,4 +636,48 @@ fn errors_and_missing_options_follow_kafka() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("Options group and partition cannot be specified together."));
+}
+
+/// The member rows of `--describe --members`: (consumer id, #partitions).
+fn member_rows(broker: &TestBroker, group: &str) -> Vec<(String, String)> {
+    let out = groups(broker, &["--describe", "--group", group, "--members"]);
+    text(&out.stdout)
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with("GROUP "))
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields[1].to_string(), fields[4].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn console_consumers_of_one_group_share_partitions_and_rebalance() {
+    let broker = TestBroker::start();
+    create_topic(&broker, "shared", "2");
+    let first = Background::start(&broker, "shared", "pair");
+    wait_until(
+        PATIENCE,
+        "the first consumer to own both partitions",
+        || {
+            let rows = member_rows(&broker, "pair");
+            rows.len() == 1 && rows[0].1 == "2"
+        },
+    );
+    let second = Background::start(&broker, "shared", "pair");
+    // The first member learns of the rebalance through its heartbeats and rejoins.
+    wait_until(PATIENCE, "both consumers to own one partition each", || {
+        let rows = member_rows(&broker, "pair");
+        rows.len() == 2 && rows.iter().all(|(_, count)| count == "1")
+    });
+    second.stop();
+    wait_until(
+        PATIENCE,
+        "the remaining consumer to own both partitions again",
+        || {
+            let rows = member_rows(&broker, "pair");
+            rows.len() == 1 && rows[0].1 == "2"
+        },
+    );
+    first.stop();
 }
