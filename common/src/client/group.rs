@@ -562,3 +562,7 @@ async fn heartbeat_loop(client: Arc<Client>, config: GroupConfig, state: Arc<Mut
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests;
