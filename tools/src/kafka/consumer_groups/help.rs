@@ -1,7 +1,9 @@
 //! The option table `kafka-consumer-groups` prints after a usage error, in the layout of
-//! Kafka's option parser (joptsimple): options sorted by name, an 80-column table of two
-//! 39-column cells two spaces apart, words wrapped inside each cell, continuation lines
-//! indented by two spaces, every line padded to the full width.
+//! Kafka's option parser (joptsimple): options sorted by name; two columns two spaces
+//! apart, each at most half of 80 columns (less the separator) and no wider than its
+//! widest text; text cut at word ends (a unit keeps its trailing spaces, a hyphen between
+//! letters also ends one), continuation pieces indented by two spaces; every cell padded
+//! to its column's width.
 
 /// One option: its name, the argument text (`<Long: timeout (ms)>`), its description
 /// (paragraphs separated by `\n`) and its default.
@@ -44,76 +46,106 @@ const OPTIONS: &[OptionDoc] = &[
     OptionDoc { name: "version", argument: "", description: "Display Kafka version.", default: None },
 ];
 
-const CELL: usize = 39;
+/// Widths before fitting: each column may take half of the 80 columns less the separator.
+const OVERALL: usize = 80;
 const SEPARATOR: usize = 2;
+const INDENT: usize = 2;
 
-/// Wraps `text` into lines of at most `width` characters; lines after the first are
-/// indented by two spaces (and count them). A word longer than a line gets its own line.
-fn wrap(text: &str, width: usize, lines: &mut Vec<String>) {
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let indent = if lines.is_empty() && line.is_empty() {
-            0
-        } else {
-            2
-        };
-        let needed = if line.is_empty() {
-            indent + word.len()
-        } else {
-            line.chars().count() + 1 + word.len()
-        };
-        if !line.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if line.is_empty() {
-            if !lines.is_empty() {
-                line.push_str("  ");
-            }
-            line.push_str(word);
-        } else {
-            line.push(' ');
-            line.push_str(word);
+/// The break units of a line, as Java's line break iterator finds them: each word keeps
+/// the spaces after it, and a hyphen between letters ends a unit.
+fn break_units(line: &str) -> Vec<String> {
+    let characters: Vec<char> = line.chars().collect();
+    let mut units = Vec::new();
+    let mut unit = String::new();
+    for (index, &character) in characters.iter().enumerate() {
+        unit.push(character);
+        let next = characters.get(index + 1).copied();
+        let previous = index
+            .checked_sub(1)
+            .and_then(|at| characters.get(at))
+            .copied();
+        let ends_spaces =
+            character.is_whitespace() && next.is_some_and(|next| !next.is_whitespace());
+        let ends_hyphen = character == '-'
+            && previous.is_some_and(char::is_alphanumeric)
+            && next.is_some_and(char::is_alphabetic);
+        if ends_spaces || ends_hyphen {
+            units.push(std::mem::take(&mut unit));
         }
     }
-    if !line.is_empty() {
-        lines.push(line);
+    if !unit.is_empty() {
+        units.push(unit);
     }
+    units
 }
 
-fn row(left: &str, right: &str) -> String {
-    format!("{left:<CELL$}{:SEPARATOR$}{right:<CELL$}", "")
+/// Cuts `text` (paragraphs separated by `\n`) into pieces of at most `width` characters:
+/// a unit that does not fit starts a new piece indented by two spaces.
+fn pieces(text: &str, width: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    for line in text.trim().split('\n') {
+        let mut piece = String::new();
+        for unit in break_units(line) {
+            if piece.chars().count() + unit.chars().count() > width {
+                pieces.push(piece.trim_end().to_string());
+                piece = " ".repeat(INDENT);
+            }
+            piece.push_str(&unit);
+        }
+        if !piece.is_empty() {
+            pieces.push(piece);
+        }
+    }
+    pieces
+}
+
+fn widest(rows: &[(String, String)], column: impl Fn(&(String, String)) -> &String) -> usize {
+    rows.iter()
+        .map(|row| column(row).chars().count())
+        .max()
+        .unwrap_or(0)
 }
 
 /// The whole option table, one `\n`-terminated line per row.
 pub fn usage() -> String {
-    let mut text = String::new();
-    text.push_str(&row("Option", "Description"));
-    text.push('\n');
-    text.push_str(&row("------", "-----------"));
-    text.push('\n');
+    let mut rows: Vec<(String, String)> = vec![
+        ("Option".to_string(), "Description".to_string()),
+        ("------".to_string(), "-----------".to_string()),
+    ];
     for option in OPTIONS {
-        let mut left = Vec::new();
         let head = if option.argument.is_empty() {
             format!("--{}", option.name)
         } else {
             format!("--{} {}", option.name, option.argument)
         };
-        wrap(&head, CELL, &mut left);
-        let mut right = Vec::new();
         let mut description = option.description.to_string();
         if let Some(default) = option.default {
             description.push_str(&format!(" (default: {default})"));
         }
-        for paragraph in description.split('\n') {
-            wrap(paragraph, CELL, &mut right);
+        rows.push((head, description));
+    }
+    // Column widths from the raw rows, the rows cut to them, then widths from the cut rows.
+    let option_width = ((OVERALL - SEPARATOR) / 2).min(widest(&rows, |row| &row.0));
+    let description_width = (OVERALL - option_width - SEPARATOR).min(widest(&rows, |row| &row.1));
+    let mut fitted: Vec<(String, String)> = Vec::new();
+    for (left, right) in &rows {
+        let left = pieces(left, option_width);
+        let right = pieces(right, description_width);
+        for index in 0..left.len().max(right.len()) {
+            fitted.push((
+                left.get(index).cloned().unwrap_or_default(),
+                right.get(index).cloned().unwrap_or_default(),
+            ));
         }
-        let rows = left.len().max(right.len());
-        for index in 0..rows {
-            let left_cell = left.get(index).map_or("", String::as_str);
-            let right_cell = right.get(index).map_or("", String::as_str);
-            text.push_str(&row(left_cell, right_cell));
-            text.push('\n');
-        }
+    }
+    let option_width = ((OVERALL - SEPARATOR) / 2).min(widest(&fitted, |row| &row.0));
+    let description_width = (OVERALL - option_width - SEPARATOR).min(widest(&fitted, |row| &row.1));
+    let mut text = String::new();
+    for (left, right) in fitted {
+        text.push_str(&format!(
+            "{left:<option_width$}{:SEPARATOR$}{right:<description_width$}\n",
+            ""
+        ));
     }
     text
 }
@@ -128,11 +160,14 @@ mod tests {
         let text = usage();
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("Option"));
-        assert_eq!(lines[0].find("Description"), Some(41));
+        // The widest cut option piece is 38 characters, so descriptions start at 40.
+        assert_eq!(lines[0].find("Description"), Some(40));
+        let width = lines[0].chars().count();
         assert!(
-            lines.iter().all(|line| line.chars().count() >= 80),
+            lines.iter().all(|line| line.chars().count() == width),
             "{text}"
         );
+        assert!(width <= 80);
         assert!(lines[2].starts_with("--all-groups "));
         let bootstrap = lines
             .iter()
@@ -140,7 +175,23 @@ mod tests {
             .unwrap();
         assert!(lines[bootstrap].starts_with("--bootstrap-server <String: server to"));
         assert!(lines[bootstrap + 1].starts_with("  connect to>"));
+        // A unit's trailing space counts: "group " does not fit after 33 characters.
+        let all_topics = lines
+            .iter()
+            .position(|line| line.starts_with("--all-topics"))
+            .unwrap();
+        assert!(lines[all_topics].contains("  Consider all topics assigned to a "));
+        assert!(lines[all_topics + 1].contains("  group in the `reset-offsets` process."));
         assert!(text.contains("(default: 5000)"));
+    }
+
+    #[test]
+    fn break_units_keep_spaces_and_split_after_inner_hyphens() {
+        assert_eq!(
+            break_units("--bootstrap-server <String: a>"),
+            vec!["--bootstrap-", "server ", "<String: ", "a>"]
+        );
+        assert_eq!(pieces("aaa bbb ccc", 8), vec!["aaa bbb", "  ccc"]);
     }
 
     #[test]
