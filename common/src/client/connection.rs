@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, FetchRequest, ProduceRequest, RequestHeader,
-    ResponseHeader,
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, FetchRequest, OffsetCommitRequest,
+    OffsetFetchRequest, ProduceRequest, RequestHeader, ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, Request, StrBytes};
 use kafka_protocol::ResponseError;
@@ -68,10 +68,13 @@ impl Default for ConnectionOptions {
 }
 
 /// The highest version of `api_key` this client sends: the crate's, except Produce and
-/// Fetch stop at v12 because v13 names topics by id, which this client does not track.
+/// Fetch stop at v12 and OffsetCommit and OffsetFetch at v9 because the next versions name
+/// topics by id, which this client does not track.
 pub fn client_max_version(api_key: i16, crate_max: i16) -> i16 {
     if api_key == ProduceRequest::KEY || api_key == FetchRequest::KEY {
         crate_max.min(12)
+    } else if api_key == OffsetCommitRequest::KEY || api_key == OffsetFetchRequest::KEY {
+        crate_max.min(9)
     } else {
         crate_max
     }
@@ -137,6 +140,13 @@ impl<R: Request> PendingResponse<R> {
     /// The version the request was sent with (and the response is decoded with).
     pub fn version(&self) -> i16 {
         self.version
+    }
+
+    /// Waits up to `timeout` instead of the connection's request timeout: JoinGroup is held
+    /// by the coordinator for up to the rebalance timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Waits for the response (up to the request timeout) and decodes it.
@@ -642,6 +652,8 @@ mod tests {
         assert_eq!(client_max_version(ProduceRequest::KEY, 13), 12);
         assert_eq!(client_max_version(FetchRequest::KEY, 17), 12);
         assert_eq!(client_max_version(3, 12), 12);
+        assert_eq!(client_max_version(OffsetCommitRequest::KEY, 10), 9);
+        assert_eq!(client_max_version(OffsetFetchRequest::KEY, 10), 9);
     }
 
     #[tokio::test]

@@ -106,6 +106,25 @@ pub enum ClientError {
     /// The producer's background task is gone (closed or failed).
     #[error("the producer is closed")]
     ProducerClosed,
+    /// FindCoordinator (or the coordinator afterwards) answered with an error that retries
+    /// did not clear.
+    #[error("coordinator of {key}: {error}")]
+    Coordinator { key: String, error: ResponseError },
+    /// A group-level error from a group API (JoinGroup, SyncGroup, OffsetCommit, ...).
+    #[error("group {group}: {error}")]
+    Group { group: String, error: ResponseError },
+    /// Subscription or assignment bytes that do not decode as Kafka's consumer protocol.
+    #[error("consumer protocol {what}: {reason}")]
+    ConsumerProtocol { what: &'static str, reason: String },
+    /// The coordinator chose an assignor this member does not implement.
+    #[error("the group chose assignor {name:?}, which this consumer does not implement")]
+    UnknownAssignor { name: String },
+    /// `auto.offset.reset=none` and the group has no committed offset for the partition.
+    #[error("undefined offset with no reset policy for partition {topic}-{partition}")]
+    NoOffsetForPartition { topic: String, partition: i32 },
+    /// The consumer's group membership task is gone (closed or failed).
+    #[error("the consumer is closed")]
+    ConsumerClosed,
 }
 
 impl ClientError {
@@ -118,6 +137,9 @@ impl ClientError {
             | ClientError::Timeout { .. }
             | ClientError::UnknownBroker { .. }
             | ClientError::NoController => true,
+            ClientError::Coordinator { error, .. } | ClientError::Group { error, .. } => {
+                coordinator_moved(*error)
+            }
             ClientError::Topic { error, .. } | ClientError::Partition { error, .. } => {
                 refreshes_metadata(*error)
             }
@@ -144,5 +166,16 @@ pub fn refreshes_metadata(error: ResponseError) -> bool {
             | ResponseError::RequestTimedOut
             | ResponseError::KafkaStorageError
             | ResponseError::NetworkException
+    )
+}
+
+/// The group errors after which the client looks the coordinator up again and retries:
+/// the coordinator moved, is not up yet, or is still loading the group's partition.
+pub fn coordinator_moved(error: ResponseError) -> bool {
+    matches!(
+        error,
+        ResponseError::CoordinatorNotAvailable
+            | ResponseError::NotCoordinator
+            | ResponseError::CoordinatorLoadInProgress
     )
 }

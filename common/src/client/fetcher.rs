@@ -124,6 +124,26 @@ impl Fetcher {
         Ok(())
     }
 
+    /// Drops every assigned partition (a rebalance revokes them all).
+    pub fn clear(&mut self) {
+        self.assignments.clear();
+    }
+
+    /// Moves the position of an assigned partition; false when it is not assigned.
+    pub fn seek(&mut self, topic: &str, partition: i32, offset: i64) -> bool {
+        match self
+            .assignments
+            .iter_mut()
+            .find(|assignment| &*assignment.topic == topic && assignment.partition == partition)
+        {
+            Some(assignment) => {
+                assignment.position = offset;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Changes how long the broker may hold the next fetches (`fetch.max.wait.ms`).
     pub fn set_max_wait(&mut self, max_wait: Duration) {
         self.config.max_wait = max_wait;

@@ -4,9 +4,16 @@
 //! Start: `--offset earliest|latest|N` with `--partition`; otherwise `--from-beginning`
 //! (earliest) or the log end. Stop: `--max-messages` reached, `--timeout-ms` without a
 //! record (Kafka logs an ERROR with `TimeoutException`), SIGINT/SIGTERM, or stdout closed.
-//! Each way ends with `Processed a total of N messages` on stderr. `--group` is accepted;
-//! without group APIs on the broker every partition is read by assignment and no offsets
-//! are committed.
+//! Each way ends with `Processed a total of N messages` on stderr.
+//!
+//! Groups, as Kafka 3.x's console consumer: with `--partition` the partition is assigned
+//! (no group may be given); otherwise the topic is subscribed through a consumer group —
+//! `--group`, `group.id` from `--consumer.config` or `--consumer-property` (they must
+//! agree), else a fresh `console-consumer-NNNNN` group with auto commit off unless
+//! `enable.auto.commit` says otherwise. A group without a committed offset starts where
+//! `auto.offset.reset` points (`--from-beginning`: earliest; default latest). On every way
+//! out the consumer commits what it printed (when auto commit is on) and leaves the group,
+//! so a rerun with the same group resumes after the last printed record.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +21,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use common::client::{Client, FetchConfig, Fetcher, OffsetReset, OffsetSpec, StartPosition};
+use common::client::consumer::ConsumerConfig;
+use common::client::{
+    Assignor, Client, ClientError, ConsumedRecord, Consumer, FetchConfig, Fetcher, OffsetReset,
+    OffsetSpec, StartPosition,
+};
+use common::properties::Properties;
 
 use super::config::{
     apply_overrides, client_config, fetch_config, isolation_level, load_optional, parse_key_value,
@@ -80,7 +92,7 @@ pub struct ConsumerArgs {
     /// Consumer config properties file.
     #[arg(long = "consumer.config", value_name = "config file")]
     pub consumer_config: Option<PathBuf>,
-    /// The consumer group id of the consumer (accepted; partitions are read by assignment).
+    /// The consumer group id of the consumer.
     #[arg(long, value_name = "consumer group id")]
     pub group: Option<String>,
     /// Set to read_committed in order to filter out transactional messages which are not
@@ -113,6 +125,26 @@ pub struct ConsumerPlan {
     pub max_messages: Option<u64>,
     pub timeout: Option<Duration>,
     pub formatter: FormatterOptions,
+    /// The group to subscribe through (`None` with `--partition`).
+    pub group: Option<GroupChoice>,
+}
+
+/// Which group a subscribing console consumer joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupChoice {
+    /// Given on the command line or in the consumer properties: auto commit on by default.
+    Given(String),
+    /// Made up for this run: auto commit off by default.
+    Generated(String),
+}
+
+impl GroupChoice {
+    /// The group id.
+    pub fn id(&self) -> &str {
+        match self {
+            GroupChoice::Given(id) | GroupChoice::Generated(id) => id,
+        }
+    }
 }
 
 impl ConsumerArgs {
@@ -146,10 +178,62 @@ impl ConsumerArgs {
                 "Options from-beginning and offset cannot be specified together.",
             ));
         }
-        let reset = if self.from_beginning {
-            OffsetReset::Earliest
-        } else {
-            OffsetReset::Latest
+        let properties = self.consumer_properties()?;
+        let file_properties = load_optional(self.consumer_config.as_deref())?;
+        let mut command_line = Properties::default();
+        apply_overrides(&mut command_line, &self.consumer_property)?;
+        let mut group_ids: Vec<String> = Vec::new();
+        for candidate in [
+            self.group.as_deref(),
+            file_properties.get("group.id"),
+            command_line.get("group.id"),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !group_ids.iter().any(|known| known == candidate) {
+                group_ids.push(candidate.to_string());
+            }
+        }
+        if group_ids.len() > 1 {
+            return Err(usage(&format!(
+                "The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: '{}'",
+                group_ids.join("', '")
+            )));
+        }
+        let group = match group_ids.into_iter().next() {
+            Some(id) => {
+                if self.partition.is_some() {
+                    return Err(usage(
+                        "Options group and partition cannot be specified together.",
+                    ));
+                }
+                Some(GroupChoice::Given(id))
+            }
+            None if self.partition.is_some() => None,
+            None => Some(GroupChoice::Generated(format!(
+                "console-consumer-{}",
+                rand::random::<u32>() % 100_000
+            ))),
+        };
+        let reset = match properties.get("auto.offset.reset").map(str::trim) {
+            Some(value) if self.from_beginning && value != "earliest" => {
+                // Kafka's message keeps its unfilled placeholder.
+                return Err(usage(
+                    "Can't simultaneously specify --from-beginning and 'auto.offset.reset=%s', since the two options are contradictory.",
+                ));
+            }
+            _ if self.from_beginning => OffsetReset::Earliest,
+            None | Some("latest") => OffsetReset::Latest,
+            Some("earliest") => OffsetReset::Earliest,
+            Some("none") => OffsetReset::None,
+            Some(other) => {
+                return Err(KafkaToolError::InvalidConfig {
+                    key: "auto.offset.reset".to_string(),
+                    value: other.to_string(),
+                    reason: "String must be one of: latest, earliest, none".to_string(),
+                })
+            }
         };
         let start = match self.offset.as_deref() {
             None if self.from_beginning => StartPosition::Spec(OffsetSpec::Earliest),
@@ -183,16 +267,155 @@ impl ConsumerArgs {
             max_messages: self.max_messages,
             timeout: self.timeout_ms.map(Duration::from_millis),
             formatter: FormatterOptions::from_properties(&pairs),
+            group,
         })
     }
 
-    fn fetch_config(&self, plan: &ConsumerPlan) -> Result<FetchConfig, KafkaToolError> {
+    /// `--consumer.config` with `--consumer-property` on top.
+    fn consumer_properties(&self) -> Result<Properties, KafkaToolError> {
         let mut properties = load_optional(self.consumer_config.as_deref())?;
         apply_overrides(&mut properties, &self.consumer_property)?;
+        Ok(properties)
+    }
+
+    fn fetch_config(&self, plan: &ConsumerPlan) -> Result<FetchConfig, KafkaToolError> {
+        let properties = self.consumer_properties()?;
         let mut config = fetch_config(&properties)?;
         config.isolation_level = isolation_level(&self.isolation_level)?;
         config.offset_reset = plan.reset;
         Ok(config)
+    }
+
+    /// The group consumer settings: `group.instance.id`, `session.timeout.ms`,
+    /// `heartbeat.interval.ms`, `max.poll.interval.ms`, `partition.assignment.strategy`,
+    /// `enable.auto.commit`, `auto.commit.interval.ms`, `client.rack`.
+    fn consumer_config(
+        &self,
+        plan: &ConsumerPlan,
+        group: &GroupChoice,
+    ) -> Result<ConsumerConfig, KafkaToolError> {
+        let properties = self.consumer_properties()?;
+        let mut config = ConsumerConfig::new(group.id());
+        config.fetch = self.fetch_config(plan)?;
+        config.enable_auto_commit = matches!(group, GroupChoice::Given(_));
+        let millis = |key: &str| -> Result<Option<Duration>, KafkaToolError> {
+            match properties.get(key) {
+                None => Ok(None),
+                Some(value) => value
+                    .trim()
+                    .parse::<u64>()
+                    .map(|millis| Some(Duration::from_millis(millis)))
+                    .map_err(|_| KafkaToolError::InvalidConfig {
+                        key: key.to_string(),
+                        value: value.to_string(),
+                        reason: "Not a number".to_string(),
+                    }),
+            }
+        };
+        if let Some(value) = millis("session.timeout.ms")? {
+            config.group.session_timeout = value;
+        }
+        if let Some(value) = millis("heartbeat.interval.ms")? {
+            config.group.heartbeat_interval = value;
+        }
+        if let Some(value) = millis("max.poll.interval.ms")? {
+            config.group.rebalance_timeout = value;
+        }
+        if let Some(value) = millis("auto.commit.interval.ms")? {
+            config.auto_commit_interval = value;
+        }
+        if let Some(value) = properties.get("enable.auto.commit") {
+            config.enable_auto_commit = match value.trim() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(KafkaToolError::InvalidConfig {
+                        key: "enable.auto.commit".to_string(),
+                        value: other.to_string(),
+                        reason: "Expected value to be either true or false".to_string(),
+                    })
+                }
+            };
+        }
+        if let Some(value) = properties.get("group.instance.id") {
+            config.group.group_instance_id = Some(value.trim().to_string());
+        }
+        if let Some(value) = properties.get("client.rack") {
+            config.group.client_rack = Some(value.trim().to_string());
+        }
+        if let Some(value) = properties.get("partition.assignment.strategy") {
+            let mut assignors = Vec::new();
+            for name in value
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+            {
+                let assignor =
+                    Assignor::from_name(name).ok_or_else(|| KafkaToolError::InvalidConfig {
+                        key: "partition.assignment.strategy".to_string(),
+                        value: name.to_string(),
+                        reason: "only range and roundrobin are supported".to_string(),
+                    })?;
+                assignors.push(assignor);
+            }
+            if !assignors.is_empty() {
+                config.group.assignors = assignors;
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// Where records come from: assigned partitions, or a group subscription.
+enum Source {
+    Assigned(Fetcher),
+    Subscribed(Box<Consumer>),
+}
+
+impl Source {
+    async fn poll(&mut self) -> Result<Vec<ConsumedRecord>, ClientError> {
+        match self {
+            Source::Assigned(fetcher) => fetcher.poll().await,
+            Source::Subscribed(consumer) => consumer.poll().await,
+        }
+    }
+
+    fn set_max_wait(&mut self, max_wait: Duration) {
+        match self {
+            Source::Assigned(fetcher) => fetcher.set_max_wait(max_wait),
+            Source::Subscribed(consumer) => consumer.set_max_wait(max_wait),
+        }
+    }
+
+    /// Moves positions back to the first record of each partition in `unprinted`, so the
+    /// commit on close covers only what was printed.
+    fn rewind(&mut self, unprinted: &[ConsumedRecord]) {
+        let mut first: std::collections::BTreeMap<(&str, i32), i64> =
+            std::collections::BTreeMap::new();
+        for record in unprinted {
+            first
+                .entry((&record.topic, record.partition))
+                .and_modify(|offset| *offset = (*offset).min(record.offset))
+                .or_insert(record.offset);
+        }
+        for ((topic, partition), offset) in first {
+            match self {
+                Source::Assigned(fetcher) => {
+                    fetcher.seek(topic, partition, offset);
+                }
+                Source::Subscribed(consumer) => {
+                    consumer.seek(topic, partition, offset);
+                }
+            }
+        }
+    }
+
+    /// Commits (group consumers with auto commit) and leaves the group.
+    async fn close(self) -> Result<(), ClientError> {
+        match self {
+            Source::Assigned(_) => Ok(()),
+            Source::Subscribed(consumer) => consumer.close().await,
+        }
     }
 }
 
@@ -218,19 +441,57 @@ pub async fn run(
     let config = client_config(Some(&plan.bootstrap), &properties, "console-consumer")?;
     let client = Arc::new(Client::connect(config).await?);
     let fetch = args.fetch_config(plan)?;
-    let mut fetcher = Fetcher::new(client.clone(), fetch.clone());
-    let metadata = client.topic(&plan.topic, false).await?;
-    let partitions: Vec<i32> = match plan.partition {
-        Some(partition) => vec![partition],
-        None => metadata
-            .partitions
-            .iter()
-            .map(|entry| entry.partition)
-            .collect(),
+    let mut source = match &plan.group {
+        None => {
+            let mut fetcher = Fetcher::new(client.clone(), fetch.clone());
+            let metadata = client.topic(&plan.topic, false).await?;
+            let partitions: Vec<i32> = match plan.partition {
+                Some(partition) => vec![partition],
+                None => metadata
+                    .partitions
+                    .iter()
+                    .map(|entry| entry.partition)
+                    .collect(),
+            };
+            for partition in partitions {
+                fetcher.assign(&plan.topic, partition, plan.start).await?;
+            }
+            Source::Assigned(fetcher)
+        }
+        Some(group) => {
+            let config = args.consumer_config(plan, group)?;
+            let consumer = Consumer::subscribe(client.clone(), config, vec![plan.topic.clone()]);
+            let mut signals = Signals::new()?;
+            tokio::select! {
+                signal = signals.next() => return Ok(StopReason::Signal(signal)),
+                consumer = consumer => Source::Subscribed(Box::new(consumer?)),
+            }
+        }
     };
-    for partition in partitions {
-        fetcher.assign(&plan.topic, partition, plan.start).await?;
+    let outcome = consume(&mut source, plan, &fetch, out, processed).await;
+    let closed = source.close().await;
+    let reason = outcome?;
+    if let Err(error) = closed {
+        eprintln!(
+            "{}",
+            log_line(
+                "WARN",
+                &format!("Closing the consumer failed: {error}"),
+                "kafka.tools.ConsoleConsumer$"
+            )
+        );
     }
+    Ok(reason)
+}
+
+/// Prints records until a stop condition; positions past what was printed are rewound.
+async fn consume(
+    source: &mut Source,
+    plan: &ConsumerPlan,
+    fetch: &FetchConfig,
+    out: &mut impl Write,
+    processed: &mut u64,
+) -> Result<StopReason, KafkaToolError> {
     let mut signals = Signals::new()?;
     let mut last_record = Instant::now();
     loop {
@@ -244,20 +505,22 @@ pub async fn run(
             }
             // The long poll never outlasts the time left before the timeout.
             let left = timeout - waited;
-            fetcher.set_max_wait(left.min(fetch.max_wait));
+            source.set_max_wait(left.min(fetch.max_wait));
         }
         let records = tokio::select! {
             signal = signals.next() => return Ok(StopReason::Signal(signal)),
-            records = fetcher.poll() => records?,
+            records = source.poll() => records?,
         };
         if !records.is_empty() {
             last_record = Instant::now();
         }
-        for record in &records {
-            if plan.max_messages.is_some_and(|max| *processed >= max) {
-                break;
-            }
-            if write_record(out, record, &plan.formatter).is_err() {
+        for (index, record) in records.iter().enumerate() {
+            let full = plan.max_messages.is_some_and(|max| *processed >= max);
+            if full || write_record(out, record, &plan.formatter).is_err() {
+                source.rewind(records.get(index..).unwrap_or_default());
+                if full {
+                    break;
+                }
                 return Ok(StopReason::OutputClosed);
             }
             *processed += 1;
@@ -411,6 +674,99 @@ mod tests {
         .unwrap();
         assert!(plan.formatter.print_key);
         assert_eq!(plan.formatter.key_separator, ":");
+    }
+
+    #[test]
+    fn group_choice_follows_kafkas_rules() {
+        let plan = parse(&["--bootstrap-server", "h:1", "--topic", "t", "--group", "g"]).unwrap();
+        assert_eq!(plan.group, Some(GroupChoice::Given("g".to_string())));
+        let plan = parse(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--consumer-property",
+            "group.id=g",
+        ])
+        .unwrap();
+        assert_eq!(plan.group, Some(GroupChoice::Given("g".to_string())));
+        let plan = parse(&["--bootstrap-server", "h:1", "--topic", "t"]).unwrap();
+        let Some(GroupChoice::Generated(id)) = plan.group else {
+            panic!("expected a generated group");
+        };
+        let number: u32 = id
+            .strip_prefix("console-consumer-")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(number < 100_000);
+        let plan = parse(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--partition",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(plan.group, None);
+        let error = parse(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--partition",
+            "0",
+            "--group",
+            "g",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Options group and partition cannot be specified together."
+        );
+        let error = parse(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--group",
+            "a",
+            "--consumer-property",
+            "group.id=b",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: 'a', 'b'"
+        );
+    }
+
+    #[test]
+    fn offset_reset_comes_from_from_beginning_or_the_properties() {
+        let plan = parse(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--consumer-property",
+            "auto.offset.reset=earliest",
+        ])
+        .unwrap();
+        assert_eq!(plan.reset, OffsetReset::Earliest);
+        let error = parse(&[
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--from-beginning",
+            "--consumer-property",
+            "auto.offset.reset=latest",
+        ])
+        .unwrap_err();
+        assert!(error
+            .to_string()
+            .starts_with("Can't simultaneously specify --from-beginning"));
     }
 
     #[test]

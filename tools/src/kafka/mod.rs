@@ -4,6 +4,8 @@
 //! - [`console_producer`]: `kafka-console-producer` — stdin lines to records.
 //! - [`console_consumer`]: `kafka-console-consumer` — records to stdout, printed by
 //!   [`formatter`] (Kafka's `DefaultMessageFormatter`).
+//! - [`consumer_groups`]: `kafka-consumer-groups` — list, describe, delete groups, reset and
+//!   delete committed offsets.
 //! - [`producer_perf`] / [`consumer_perf`]: `kafka-producer-perf-test` /
 //!   `kafka-consumer-perf-test`, with Kafka's flags and report lines.
 //! - [`config`]: `key=value` arguments and properties files mapped to client settings.
@@ -14,6 +16,7 @@
 pub mod config;
 pub mod console_consumer;
 pub mod console_producer;
+pub mod consumer_groups;
 pub mod consumer_perf;
 pub mod formatter;
 pub mod producer_perf;
