@@ -15,35 +15,35 @@ struct OptionDoc {
 }
 
 const OPTIONS: &[OptionDoc] = &[
-    OptionDoc { name: "all-groups", argument: "", description: "Apply to all consumer groups.", default: None },
-    OptionDoc { name: "all-topics", argument: "", description: "Consider all topics assigned to a group in the `reset-offsets` process.", default: None },
-    OptionDoc { name: "bootstrap-server", argument: "<String: server to connect to>", description: "REQUIRED: The server(s) to connect to.", default: None },
-    OptionDoc { name: "by-duration", argument: "<String: duration>", description: "Reset offsets to offset by duration from current timestamp. Format: 'PnDTnHnMnS'", default: None },
-    OptionDoc { name: "command-config", argument: "<String: command config property file>", description: "Property file containing configs to be passed to Admin Client and Consumer.", default: None },
-    OptionDoc { name: "delete", argument: "", description: "Pass in groups to delete topic partition offsets and ownership information over the entire consumer group. For instance --group g1 --group g2", default: None },
-    OptionDoc { name: "delete-offsets", argument: "", description: "Delete offsets of consumer group. Supports one consumer group at the time, and multiple topics.", default: None },
-    OptionDoc { name: "describe", argument: "", description: "Describe consumer group and list offset lag (number of messages not yet processed) related to given group.", default: None },
-    OptionDoc { name: "dry-run", argument: "", description: "Only show results without executing changes on Consumer Groups. Supported operations: reset-offsets.", default: None },
-    OptionDoc { name: "execute", argument: "", description: "Execute operation. Supported operations: reset-offsets.", default: None },
-    OptionDoc { name: "export", argument: "", description: "Export operation execution to a CSV file. Supported operations: reset-offsets.", default: None },
-    OptionDoc { name: "from-file", argument: "<String: path to CSV file>", description: "Reset offsets to values defined in CSV file.", default: None },
-    OptionDoc { name: "group", argument: "<String: consumer group>", description: "The consumer group we wish to act on.", default: None },
-    OptionDoc { name: "help", argument: "", description: "Print usage information.", default: None },
-    OptionDoc { name: "list", argument: "", description: "List all consumer groups.", default: None },
-    OptionDoc { name: "members", argument: "", description: "Describe members of the group. This option may be used with '--describe' and '--bootstrap-server' options only.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --members", default: None },
-    OptionDoc { name: "offsets", argument: "", description: "Describe the group and list all topic partitions in the group along with their offset lag. This is the default sub-action of and may be used with '--describe' and '--bootstrap-server' options only.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --offsets", default: None },
-    OptionDoc { name: "reset-offsets", argument: "", description: "Reset offsets of consumer group. Supports one consumer group at the time, and instances should be inactive\nHas 2 execution options: --dry-run (the default) to plan which offsets to reset, and --execute to update the offsets. Additionally, the --export option is used to export the results to a CSV format.\nYou must choose one of the following reset specifications: --to-datetime, --by-period, --to-earliest, --to-latest, --shift-by, --from-file, --to-current.\nTo define the scope use --all-topics or --topic. One scope must be specified unless you use '--from-file'.", default: None },
-    OptionDoc { name: "shift-by", argument: "<Long: number-of-offsets>", description: "Reset offsets shifting current offset by 'n', where 'n' can be positive or negative.", default: None },
-    OptionDoc { name: "state", argument: "[String]", description: "When specified with '--describe', includes the state of the group.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --state\nWhen specified with '--list', it displays the state of all groups. It can also be used to list groups with specific states.\nExample: --bootstrap-server localhost:9092 --list --state stable,empty\nThis option may be used with '--describe', '--list' and '--bootstrap-server' options only.", default: None },
-    OptionDoc { name: "timeout", argument: "<Long: timeout (ms)>", description: "The timeout that can be set for some use cases. For example, it can be used when describing the group to specify the maximum amount of time in milliseconds to wait before the group stabilizes (when the group is just created, or is going through some changes).", default: Some("5000") },
-    OptionDoc { name: "to-current", argument: "", description: "Reset offsets to current offset.", default: None },
-    OptionDoc { name: "to-datetime", argument: "<String: datetime>", description: "Reset offsets to offset from datetime. Format: 'YYYY-MM-DDTHH:mm:SS.sss'", default: None },
-    OptionDoc { name: "to-earliest", argument: "", description: "Reset offsets to earliest offset.", default: None },
-    OptionDoc { name: "to-latest", argument: "", description: "Reset offsets to latest offset.", default: None },
-    OptionDoc { name: "to-offset", argument: "<Long: offset>", description: "Reset offsets to a specific offset.", default: None },
-    OptionDoc { name: "topic", argument: "<String: topic>", description: "The topic whose consumer group information should be deleted or topic whose should be included in the reset offset process. In `reset-offsets` case, partitions can be specified using this format: `topic1:0,1,2`, where 0,1,2 are the partition to be included in the process. Reset-offsets also supports multiple topic inputs.", default: None },
-    OptionDoc { name: "verbose", argument: "", description: "Provide additional information, if any, when describing the group. This option may be used with '--offsets'/'--members'/'--state' and '--bootstrap-server' options only.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --members --verbose", default: None },
-    OptionDoc { name: "version", argument: "", description: "Display Kafka version.", default: None },
+    OptionDoc { name: "all-groups", argument: "", description: "Act on every consumer group of the cluster.", default: None },
+    OptionDoc { name: "all-topics", argument: "", description: "With --reset-offsets: reset every topic the group has offsets for.", default: None },
+    OptionDoc { name: "bootstrap-server", argument: "<String: server to connect to>", description: "REQUIRED: host:port of one or more brokers to contact first.", default: None },
+    OptionDoc { name: "by-duration", argument: "<String: duration>", description: "Reset to the offsets of this long ago, an ISO-8601 duration such as 'PnDTnHnMnS'.", default: None },
+    OptionDoc { name: "command-config", argument: "<String: command config property file>", description: "A properties file with client settings for the connections this tool makes.", default: None },
+    OptionDoc { name: "delete", argument: "", description: "Delete the given groups (offsets and membership), e.g. --group g1 --group g2.", default: None },
+    OptionDoc { name: "delete-offsets", argument: "", description: "Delete a group's committed offsets of the given topics (one group per run).", default: None },
+    OptionDoc { name: "describe", argument: "", description: "Show a group: its partitions with committed offset, log end and lag.", default: None },
+    OptionDoc { name: "dry-run", argument: "", description: "Show what --reset-offsets would do without changing anything.", default: None },
+    OptionDoc { name: "execute", argument: "", description: "Apply the --reset-offsets plan.", default: None },
+    OptionDoc { name: "export", argument: "", description: "Print the --reset-offsets plan as CSV.", default: None },
+    OptionDoc { name: "from-file", argument: "<String: path to CSV file>", description: "Reset to the offsets listed in a CSV file.", default: None },
+    OptionDoc { name: "group", argument: "<String: consumer group>", description: "The consumer group to act on.", default: None },
+    OptionDoc { name: "help", argument: "", description: "Show this table.", default: None },
+    OptionDoc { name: "list", argument: "", description: "List the consumer groups.", default: None },
+    OptionDoc { name: "members", argument: "", description: "With --describe: show the group's members instead of its offsets.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --members", default: None },
+    OptionDoc { name: "offsets", argument: "", description: "With --describe (the default view): the group's partitions with committed offset, log end and lag.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --offsets", default: None },
+    OptionDoc { name: "reset-offsets", argument: "", description: "Move the committed offsets of one group, which must have no active members.\n--dry-run (the default) shows the plan, --execute applies it, --export prints it as CSV.\nPick one target: --to-datetime, --by-duration, --to-earliest, --to-latest, --shift-by, --from-file, --to-current or --to-offset.\nPick the scope with --all-topics or --topic (not needed with --from-file).", default: None },
+    OptionDoc { name: "shift-by", argument: "<Long: number-of-offsets>", description: "Move each committed offset by n (negative moves back).", default: None },
+    OptionDoc { name: "state", argument: "[String]", description: "With --describe: show the group's state.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --state\nWith --list: show each group's state, or only groups in the given states.\nExample: --bootstrap-server localhost:9092 --list --state stable,empty", default: None },
+    OptionDoc { name: "timeout", argument: "<Long: timeout (ms)>", description: "How long to wait for the cluster's answers, e.g. for a group that is rebalancing to settle.", default: Some("5000") },
+    OptionDoc { name: "to-current", argument: "", description: "Reset to the current committed offsets.", default: None },
+    OptionDoc { name: "to-datetime", argument: "<String: datetime>", description: "Reset to the first offsets at or after this time, as 'YYYY-MM-DDTHH:mm:SS.sss'.", default: None },
+    OptionDoc { name: "to-earliest", argument: "", description: "Reset to the log start offsets.", default: None },
+    OptionDoc { name: "to-latest", argument: "", description: "Reset to the log end offsets.", default: None },
+    OptionDoc { name: "to-offset", argument: "<Long: offset>", description: "Reset to this offset.", default: None },
+    OptionDoc { name: "topic", argument: "<String: topic>", description: "A topic to act on (repeatable). With --reset-offsets, `topic1:0,1,2` limits it to those partitions.", default: None },
+    OptionDoc { name: "verbose", argument: "", description: "With --describe: more detail, e.g. each member's partitions with --members.\nExample: --bootstrap-server localhost:9092 --describe --group group1 --members --verbose", default: None },
+    OptionDoc { name: "version", argument: "", description: "Show the version.", default: None },
 ];
 
 /// Widths before fitting: each column may take half of the 80 columns less the separator.
@@ -180,9 +180,10 @@ mod tests {
             .iter()
             .position(|line| line.starts_with("--all-topics"))
             .unwrap();
-        assert!(lines[all_topics].contains("  Consider all topics assigned to a "));
-        assert!(lines[all_topics + 1].contains("  group in the `reset-offsets` process."));
-        assert!(text.contains("(default: 5000)"));
+        assert!(lines[all_topics].contains("  With --reset-offsets: reset every "));
+        assert!(lines[all_topics + 1].contains("  topic the group has offsets for."));
+        assert!(text.contains("(default:"));
+        assert!(text.contains("5000)"));
     }
 
     #[test]
