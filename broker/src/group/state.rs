@@ -3,8 +3,8 @@
 //!
 //! States: Empty (no members; offsets may exist) → PreparingRebalance (members (re)join;
 //! ends when every known member rejoined, or at the rebalance timeout, or for a group that
-//! was Empty after `group.initial.rebalance.delay.ms`, extended while new members keep
-//! coming, bounded by the rebalance timeout) → CompletingRebalance (join answered; the
+//! was Empty one `group.initial.rebalance.delay.ms` after the last new member came,
+//! bounded by the rebalance timeout) → CompletingRebalance (join answered; the
 //! leader's SyncGroup carries the assignment, written to `__consumer_offsets` before
 //! anyone is answered) → Stable. Members that stop heartbeating for their session timeout,
 //! that do not rejoin before the rebalance timeout, or that do not sync within it, are
@@ -199,13 +199,13 @@ impl Member {
     }
 }
 
-/// The initial-rebalance delay of a group that was Empty: the join phase ends at
-/// `deadline`, pushed back by another delay while new members keep joining, never past
-/// `limit` (the rebalance timeout).
+/// The initial-rebalance delay of a group that was Empty: the join phase ends one delay
+/// after the last new member joined, never past `limit` (the rebalance timeout). A burst of
+/// members starting together so gets one rebalance, one delay after the burst (Kafka waits
+/// in whole delays counted from the first join, which can add almost a delay more).
 #[derive(Debug, Clone, Copy)]
 struct InitialDelay {
     limit: Instant,
-    new_member_joined: bool,
 }
 
 /// One consumer group. See the module docs.
@@ -644,8 +644,8 @@ impl Group {
                 .insert(instance.clone(), member_id.clone());
         }
         self.members.insert(member_id, member);
-        if let Some(delay) = self.initial_delay.as_mut() {
-            delay.new_member_joined = true;
+        if let Some(delay) = self.initial_delay {
+            self.join_deadline = Some((now + config.initial_rebalance_delay).min(delay.limit));
         }
         if self.state == GroupState::PreparingRebalance {
             self.try_complete_join(now, now_ms);
@@ -774,7 +774,6 @@ impl Group {
             self.join_deadline = Some(now + delay);
             self.initial_delay = Some(InitialDelay {
                 limit: now + rebalance_timeout,
-                new_member_joined: false,
             });
         } else {
             self.join_deadline = Some(now + rebalance_timeout);
@@ -1158,20 +1157,8 @@ impl Group {
             self.remove_member(&member_id, config, now, now_ms);
         }
         if self.join_deadline.is_some_and(|deadline| deadline <= now) {
-            match self.initial_delay {
-                Some(delay) if delay.new_member_joined && delay.limit > now => {
-                    let next = (now + config.initial_rebalance_delay).min(delay.limit);
-                    self.join_deadline = Some(next);
-                    self.initial_delay = Some(InitialDelay {
-                        limit: delay.limit,
-                        new_member_joined: false,
-                    });
-                }
-                _ => {
-                    self.initial_delay = None;
-                    self.complete_join(now, now_ms);
-                }
-            }
+            self.initial_delay = None;
+            self.complete_join(now, now_ms);
         }
         if self.sync_deadline.is_some_and(|deadline| deadline <= now) {
             self.sync_deadline = None;

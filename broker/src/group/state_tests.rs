@@ -130,7 +130,7 @@ fn members_that_do_not_rejoin_in_time_are_removed() {
 }
 
 #[test]
-fn the_initial_delay_grows_with_new_members_up_to_the_rebalance_timeout() {
+fn the_initial_delay_restarts_with_each_new_member_up_to_the_rebalance_timeout() {
     let config = GroupConfig {
         initial_rebalance_delay: Duration::from_secs(3),
         ..GroupConfig::default()
@@ -139,20 +139,36 @@ fn the_initial_delay_grows_with_new_members_up_to_the_rebalance_timeout() {
     let now = Instant::now();
     let mut a = pending(group.join(request("", &["range"]), &config, now, 0, ids("a")));
     assert_eq!(group.next_deadline(), Some(now + Duration::from_secs(3)));
+    // A new member two seconds in: the wait ends one delay after it.
     let second = now + Duration::from_secs(2);
     let mut b = pending(group.join(request("", &["range"]), &config, second, 0, ids("b")));
-    // At the first deadline a new member had come: another delay starts.
-    let first_deadline = now + Duration::from_secs(3);
-    group.expire(&config, first_deadline, 0);
+    let deadline = second + Duration::from_secs(3);
+    assert_eq!(group.next_deadline(), Some(deadline));
+    group.expire(&config, now + Duration::from_secs(3), 0);
     assert!(a.try_recv().is_err());
-    assert_eq!(
-        group.next_deadline(),
-        Some(first_deadline + Duration::from_secs(3))
-    );
-    // Nobody new in that delay: the join completes with both.
-    group.expire(&config, first_deadline + Duration::from_secs(3), 0);
+    // Nobody new since: the join completes with both.
+    group.expire(&config, deadline, 0);
     assert_eq!(answered(&mut a).generation, 1);
     assert_eq!(answered(&mut b).members.len(), 0);
+}
+
+#[test]
+fn the_initial_delay_never_passes_the_rebalance_timeout() {
+    let config = GroupConfig {
+        initial_rebalance_delay: Duration::from_secs(3),
+        ..GroupConfig::default()
+    };
+    let mut group = Group::new("g", 0);
+    let now = Instant::now();
+    let mut short = request("", &["range"]);
+    short.rebalance_timeout = Duration::from_secs(4);
+    let mut a = pending(group.join(short, &config, now, 0, ids("a")));
+    let later = now + Duration::from_millis(2500);
+    let _b = pending(group.join(request("", &["range"]), &config, later, 0, ids("b")));
+    // One delay after b would be 5.5 s; the rebalance timeout (4 s) comes first.
+    assert_eq!(group.next_deadline(), Some(now + Duration::from_secs(4)));
+    group.expire(&config, now + Duration::from_secs(4), 0);
+    assert_eq!(answered(&mut a).generation, 1);
 }
 
 #[test]
