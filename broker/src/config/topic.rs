@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use kafka_protocol::ResponseError;
 
 use super::{BrokerConfig, ConfigError};
-use crate::log::config::{CleanupPolicy, TopicCompression};
+use crate::log::config::{CleanupPolicy, DirtyRatio, TopicCompression};
 use crate::log::LogConfig;
 use crate::record::TimestampType;
 
@@ -1048,6 +1048,10 @@ impl LogConfig {
                 ("flush.ms", Parsed::Number(n)) => config.flush_ms = n,
                 ("min.compaction.lag.ms", Parsed::Number(n)) => config.min_compaction_lag_ms = n,
                 ("delete.retention.ms", Parsed::Number(n)) => config.delete_retention_ms = n,
+                ("max.compaction.lag.ms", Parsed::Number(n)) => config.max_compaction_lag_ms = n,
+                ("min.cleanable.dirty.ratio", Parsed::Double(ratio)) => {
+                    config.min_cleanable_dirty_ratio = DirtyRatio(ratio);
+                }
                 ("max.message.bytes", Parsed::Number(n)) => {
                     config.max_message_bytes = narrow_int(entry.name, n)?;
                 }
@@ -1103,7 +1107,8 @@ fn render_cleanup_policy(policy: CleanupPolicy) -> String {
 
 /// Reads the topic defaults [`BrokerConfig`] does not parse itself from the broker keys
 /// set in the file (`log.cleanup.policy`, `compression.type`,
-/// `log.cleaner.min.compaction.lag.ms`, `log.cleaner.delete.retention.ms`), checked with
+/// `log.cleaner.min.compaction.lag.ms`, `log.cleaner.max.compaction.lag.ms`,
+/// `log.cleaner.min.cleanable.ratio`, `log.cleaner.delete.retention.ms`), checked with
 /// the topic config's rules, into `log`. Called while loading `server.properties`.
 pub(super) fn apply_broker_topic_defaults(
     log: &mut LogConfig,
@@ -1141,6 +1146,10 @@ pub(super) fn apply_broker_topic_defaults(
                 }
                 ("min.compaction.lag.ms", Parsed::Number(n)) => log.min_compaction_lag_ms = n,
                 ("delete.retention.ms", Parsed::Number(n)) => log.delete_retention_ms = n,
+                ("max.compaction.lag.ms", Parsed::Number(n)) => log.max_compaction_lag_ms = n,
+                ("min.cleanable.dirty.ratio", Parsed::Double(ratio)) => {
+                    log.min_cleanable_dirty_ratio = DirtyRatio(ratio);
+                }
                 _ => {}
             }
         }
@@ -1172,6 +1181,8 @@ fn topic_default_value(entry: &TopicConfigDef, broker: &BrokerConfig) -> String 
         "compression.type" => Some(log.compression_type.name().to_owned()),
         "min.compaction.lag.ms" => Some(log.min_compaction_lag_ms.to_string()),
         "delete.retention.ms" => Some(log.delete_retention_ms.to_string()),
+        "max.compaction.lag.ms" => Some(log.max_compaction_lag_ms.to_string()),
+        "min.cleanable.dirty.ratio" => Some(double_to_string(log.min_cleanable_dirty_ratio.0)),
         "min.insync.replicas" => Some(broker.min_insync_replicas.to_string()),
         "unclean.leader.election.enable" => Some(broker.unclean_leader_election_enable.to_string()),
         _ => None,

@@ -8,10 +8,13 @@
 //! - [`varint`]: the zig-zag varints used inside records;
 //! - [`builder`]: [`BatchBuilder`], encoding uncompressed batches (control and internal
 //!   batches later, test fixtures now);
+//! - [`compression`]: the records section of compressed batches, decompressed and
+//!   recompressed (compacted topics' key check, the log cleaner);
 //! - [`error`] — [`RecordError`].
 
 pub mod batch;
 pub mod builder;
+pub mod compression;
 pub mod error;
 pub mod records;
 pub mod varint;
