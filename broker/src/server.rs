@@ -271,9 +271,9 @@ impl Broker {
             LogDir::open(&path, config, Arc::new(SystemClock)).map_err(ServerError::from)
         })
         .await
-        .map_err(|error| ServerError::Task {
-            reason: error.to_string(),
-        })??;
+                .map_err(|error| ServerError::Task {
+                    reason: error.to_string(),
+                })??;
         tracing::info!(
             "[LogManager broker={broker_id}] Loaded logs from {}",
             options.log_dir.display()

@@ -74,6 +74,7 @@ async fn exists(client: &zookeeper_client::Client, path: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // A minimal Kafka client.
 
+
 fn name(topic: &str) -> TopicName {
     TopicName(StrBytes::from_string(topic.to_owned()))
 }
@@ -172,10 +173,7 @@ async fn registration_controller_and_cluster_id_follow_kafkas_layout() {
     // The log dir names this broker and this cluster (meta.properties, version 0).
     let meta = std::fs::read_to_string(broker.log_dir().join("meta.properties")).unwrap();
     assert!(meta.starts_with("#\n#"), "{meta}");
-    assert!(
-        meta.contains(&format!("cluster.id={cluster_id}\n")),
-        "{meta}"
-    );
+    assert!(meta.contains(&format!("cluster.id={cluster_id}\n")), "{meta}");
     assert!(meta.contains("version=0\nbroker.id=0\n"), "{meta}");
 
     // Controlled shutdown deregisters at once and exits 0.

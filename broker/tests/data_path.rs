@@ -18,6 +18,7 @@ use broker::log::LogConfig;
 use broker::producer::{ProducerIdAllocator, PRODUCER_ID_BLOCK_SIZE};
 use broker::record::{split_batches, BatchBuilder};
 use broker::server::{Broker, BrokerHandle, ListenerOptions, ServerOptions};
+use testkit::CoordinatorProcess;
 use bytes::{BufMut, Bytes, BytesMut};
 use common::zk_layout::paths::LATEST_PRODUCER_ID_BLOCK;
 use common::zk_layout::ProducerIdBlock;
@@ -31,7 +32,7 @@ use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProdu
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, HeaderVersion, Request, StrBytes};
 use kafka_protocol::ResponseError;
-use testkit::CoordinatorProcess;
+
 
 /// A test broker's surroundings: its temp dir and the coordinator it registers with.
 struct Env {
@@ -42,11 +43,7 @@ struct Env {
 impl Env {
     fn new() -> Env {
         let binary = PathBuf::from(env!("CARGO_BIN_EXE_broker")).with_file_name("coordinator");
-        assert!(
-            binary.exists(),
-            "{} is missing: run `cargo build -p coordinator`",
-            binary.display()
-        );
+        assert!(binary.exists(), "{} is missing: run `cargo build -p coordinator`", binary.display());
         Env {
             dir: tempfile::tempdir().unwrap(),
             coordinator: CoordinatorProcess::start(&binary, &[]).unwrap(),

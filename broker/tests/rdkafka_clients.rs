@@ -644,11 +644,7 @@ fn retention_deletes_old_segments_in_the_background_and_moves_the_log_start() {
     create_topic(&broker, "retained", 1);
     let producer = future_producer(
         &broker,
-        &[
-            ("acks", "1"),
-            ("linger.ms", "0"),
-            ("batch.num.messages", "1"),
-        ],
+        &[("acks", "1"), ("linger.ms", "0"), ("batch.num.messages", "1")],
     );
     let base = now_ms();
     let sent: Vec<Sent> = (0..40i64)
@@ -675,7 +671,12 @@ fn retention_deletes_old_segments_in_the_background_and_moves_the_log_start() {
     // Rounds may already have run while the records arrived: wait for the end state, at most
     // about retention.bytes of segments left and the log start moved past offset 0.
     wait_until("retention to delete the oldest segments", || {
-        segments() <= 4 && consumer.fetch_watermarks("retained", 0, timeout).unwrap().0 > 0
+        segments() <= 4
+            && consumer
+                .fetch_watermarks("retained", 0, timeout)
+                .unwrap()
+                .0
+                > 0
     });
     let (low, high) = consumer.fetch_watermarks("retained", 0, timeout).unwrap();
     assert_eq!(high, 40);

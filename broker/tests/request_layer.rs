@@ -26,6 +26,7 @@ use kafka_protocol::ResponseError;
 use testkit::CoordinatorProcess;
 use tokio::io::AsyncWriteExt;
 
+
 /// The coordinator binary sits beside the broker binary in the same target dir.
 fn coordinator_binary() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_BIN_EXE_broker")).with_file_name("coordinator");
@@ -152,10 +153,7 @@ async fn api_versions_lists_only_served_apis_and_answers_unsupported_versions_wi
         assert_eq!(response.error_code, 0);
         let mut keys: Vec<i16> = response.api_keys.iter().map(|key| key.api_key).collect();
         keys.sort_unstable();
-        assert_eq!(
-            keys,
-            vec![0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 37, 44, 60]
-        );
+        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 37, 44, 60]);
         let fetch = response
             .api_keys
             .iter()
@@ -531,15 +529,9 @@ async fn every_served_version_of_the_data_apis_is_answered() {
     }
     let fetch = broker::handler::supported_versions(ApiKey::Fetch).unwrap();
     for version in fetch.min..=fetch.max {
-        let response = client
-            .call(&fetch_request("versions", 0, 0, 1), version)
-            .await;
+        let response = client.call(&fetch_request("versions", 0, 0, 1), version).await;
         let (error, records, high_watermark) = fetched(&response);
-        assert_eq!(
-            (error, high_watermark),
-            (0, next_offset),
-            "Fetch v{version}"
-        );
+        assert_eq!((error, high_watermark), (0, next_offset), "Fetch v{version}");
         assert!(!records.is_empty(), "Fetch v{version}");
     }
     let list_offsets = broker::handler::supported_versions(ApiKey::ListOffsets).unwrap();

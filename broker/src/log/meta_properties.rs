@@ -257,11 +257,7 @@ mod tests {
     #[test]
     fn damaged_files_are_errors_not_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        for text in [
-            "broker.id=0\n",
-            "version=1\nbroker.id=0\n",
-            "version=0\nbroker.id=x\n",
-        ] {
+        for text in ["broker.id=0\n", "version=1\nbroker.id=0\n", "version=0\nbroker.id=x\n"] {
             fs::write(dir.path().join(FILE_NAME), text).unwrap();
             assert!(
                 matches!(read(dir.path()), Err(MetaPropertiesError::Invalid { .. })),

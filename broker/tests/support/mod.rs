@@ -47,10 +47,7 @@ impl RawClient {
 
     /// Reads the response to the request sent with `correlation_id`.
     pub async fn receive<R: Request>(&mut self, version: i16, correlation_id: i32) -> R::Response {
-        let mut payload = self
-            .read_frame()
-            .await
-            .expect("the broker closed the connection");
+        let mut payload = self.read_frame().await.expect("the broker closed the connection");
         let header_version = <R::Response as HeaderVersion>::header_version(version);
         let header = ResponseHeader::decode(&mut payload, header_version).unwrap();
         assert_eq!(header.correlation_id, correlation_id);
