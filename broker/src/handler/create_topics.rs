@@ -30,8 +30,8 @@ use kafka_protocol::ResponseError;
 
 use super::error_code::cluster_error_code;
 use super::Context;
-use crate::cluster::NewTopic;
 use crate::config::topic::{describe_topic, DescribeOptions};
+use crate::cluster::NewTopic;
 
 /// Kafka's longest topic name (a folder name `<topic>-<partition>` must fit 255 bytes).
 pub const MAX_TOPIC_NAME_LEN: usize = 249;
