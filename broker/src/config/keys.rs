@@ -45,9 +45,14 @@ pub const BROKER_RACK: &str = "broker.rack";
 pub const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
 pub const UNCLEAN_LEADER_ELECTION_ENABLE: &str = "unclean.leader.election.enable";
 pub const GROUP_INITIAL_REBALANCE_DELAY_MS: &str = "group.initial.rebalance.delay.ms";
+pub const LOG_CLEANER_ENABLE: &str = "log.cleaner.enable";
+pub const LOG_CLEANER_THREADS: &str = "log.cleaner.threads";
+pub const LOG_CLEANER_DEDUPE_BUFFER_SIZE: &str = "log.cleaner.dedupe.buffer.size";
+pub const LOG_CLEANER_IO_BUFFER_SIZE: &str = "log.cleaner.io.buffer.size";
+pub const LOG_CLEANER_BACKOFF_MS: &str = "log.cleaner.backoff.ms";
 
 /// Keys this module turns into settings.
-pub const USED: [&str; 41] = [
+pub const USED: [&str; 46] = [
     BROKER_ID,
     LISTENERS,
     ADVERTISED_LISTENERS,
@@ -89,6 +94,11 @@ pub const USED: [&str; 41] = [
     MIN_INSYNC_REPLICAS,
     UNCLEAN_LEADER_ELECTION_ENABLE,
     GROUP_INITIAL_REBALANCE_DELAY_MS,
+    LOG_CLEANER_ENABLE,
+    LOG_CLEANER_THREADS,
+    LOG_CLEANER_DEDUPE_BUFFER_SIZE,
+    LOG_CLEANER_IO_BUFFER_SIZE,
+    LOG_CLEANER_BACKOFF_MS,
 ];
 
 /// Real Kafka 3.x broker keys (exact, or a `prefix.` family) accepted silently although
@@ -132,7 +142,7 @@ pub const ACCEPTED_UNUSED: [&str; 93] = [
     "transactional.id.expiration.ms",
     "producer.id.expiration.ms",
     "producer.id.expiration.check.interval.ms",
-    // Log tuning not modelled yet.
+    // Log tuning not modelled yet (the cleaner's I/O throttle and load factor among them).
     "log.cleaner.",
     "log.cleanup.policy",
     "log.roll.jitter.ms",
