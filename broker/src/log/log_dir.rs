@@ -73,6 +73,8 @@ impl LogDir {
             let mut log = PartitionLog::open(&entry.path(), config.clone(), start, clock.clone())?;
             if let Some(offset) = cleaner_checkpoints.get(&topic_partition) {
                 log.set_cleaner_checkpoint(*offset);
+                // When the clean part became clean is not persisted: it counts from now.
+                log.record_clean_pass(*offset, clock.now_ms());
             }
             logs.insert(topic_partition, log);
         }

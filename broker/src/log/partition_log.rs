@@ -161,6 +161,10 @@ pub struct PartitionLog {
     cleaner_checkpoint: Option<i64>,
     /// Bumped by every truncation, so a cleaning pass begun before one is not swapped in.
     truncations: u64,
+    /// `(end of the clean part, when a pass moved it there)`, oldest first: when each
+    /// offset became clean, for tombstone expiry. Only the newest entry older than
+    /// `delete.retention.ms` is kept among the old ones.
+    clean_passes: Vec<(i64, i64)>,
 }
 
 impl PartitionLog {
@@ -213,6 +217,7 @@ impl PartitionLog {
             offline: None,
             cleaner_checkpoint: None,
             truncations: 0,
+            clean_passes: Vec::new(),
         };
         let first_base = log.segments.keys().next().copied().unwrap_or(0);
         log.log_start_offset = start
@@ -325,6 +330,33 @@ impl PartitionLog {
     /// after a cleaning pass).
     pub fn set_cleaner_checkpoint(&mut self, offset: i64) {
         self.cleaner_checkpoint = Some(offset);
+    }
+
+    /// Notes that at `now_ms` the clean part reached `end_offset` (after a cleaning pass, or
+    /// on open from `cleaner-offset-checkpoint`).
+    pub fn record_clean_pass(&mut self, end_offset: i64, now_ms: i64) {
+        self.clean_passes.push((end_offset, now_ms));
+        let expired_before = now_ms.saturating_sub(self.config.delete_retention_ms);
+        let expired = self
+            .clean_passes
+            .iter()
+            .filter(|(_, at)| *at <= expired_before)
+            .count();
+        if expired > 1 {
+            self.clean_passes.drain(..expired - 1);
+        }
+    }
+
+    /// Tombstones below the returned offset have been in the clean part for at least
+    /// `delete.retention.ms` at `now_ms` (the cleaner may drop them); `None` when no
+    /// offset has.
+    pub fn tombstone_horizon(&self, now_ms: i64) -> Option<i64> {
+        let expired_before = now_ms.saturating_sub(self.config.delete_retention_ms);
+        self.clean_passes
+            .iter()
+            .filter(|(_, at)| *at <= expired_before)
+            .map(|(end, _)| *end)
+            .max()
     }
 
     /// How many truncations this log has seen since it was opened.
@@ -768,9 +800,13 @@ impl PartitionLog {
         self.truncations = self.truncations.wrapping_add(1);
         self.log_start_offset = self.log_start_offset.min(self.log_end_offset());
         self.recovery_point = self.recovery_point.min(self.log_end_offset());
+        let log_end_offset = self.log_end_offset();
         self.cleaner_checkpoint = self
             .cleaner_checkpoint
-            .map(|offset| offset.min(self.log_end_offset()));
+            .map(|offset| offset.min(log_end_offset));
+        for (end, _) in &mut self.clean_passes {
+            *end = (*end).min(log_end_offset);
+        }
         // Batches above the new end may have moved producers on: rebuild from a snapshot
         // that predates them.
         self.load_producer_states()

@@ -675,13 +675,6 @@ impl Segment {
             .map_err(LogError::io("inspect", &self.log_path))
     }
 
-    /// Sets the log file's modification time (a cleaned segment inherits its sources').
-    pub fn set_modified(&self, time: std::time::SystemTime) -> Result<(), LogError> {
-        self.log
-            .set_modified(time)
-            .map_err(LogError::io("set modification time", &self.log_path))
-    }
-
     /// fsyncs the log and both indexes.
     pub fn flush(&self) -> Result<(), LogError> {
         self.log

@@ -24,10 +24,12 @@
 //!    end of the indexed range; else the output is dropped and the next pass starts over.
 //!    Readers take the same lock, so they see the old segments or the new ones, never a mix.
 //!
-//! Tombstones go once they lay in the clean part and their segment is older (modification
-//! time) than the newest clean segment by `delete.retention.ms` — Kafka's rule before its
-//! per-batch delete horizon, chosen because that horizon rewrites the base timestamp of
-//! stored batches. Offsets are kept: gaps are normal in compacted logs.
+//! Tombstones go once they have lain in the clean part for `delete.retention.ms`: each log
+//! remembers when its passes moved the clean part's end (Kafka 3.x's intent, which it
+//! implements with a delete horizon stamped into batches; stamping would rewrite the base
+//! timestamp of stored batches, so this broker keeps the times beside the log instead; after
+//! a restart the clean part counts as cleaned at the restart). Offsets are kept: gaps are
+//! normal in compacted logs.
 //!
 //! `cleaner-offset-checkpoint` (Kafka's checkpoint format, one per log dir) holds each
 //! compacted log's first dirty offset; it is written after each swap and with the other
@@ -45,7 +47,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 pub use offset_map::OffsetMap;
 pub use rewrite::CleanStats;
@@ -127,7 +129,6 @@ struct SourceSegment {
     next_offset: i64,
     path: PathBuf,
     file: File,
-    modified_ms: i64,
     offset_index_entries: usize,
     time_index_entries: usize,
 }
@@ -152,12 +153,6 @@ impl Cleanability {
         self.cleanable_bytes > 0
             && (self.overdue || self.dirty_ratio >= config.min_cleanable_dirty_ratio.value())
     }
-}
-
-fn to_millis(time: std::time::SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// The cleaning state of `log` at `now_ms`; `None` unless its policy is `compact`.
@@ -229,8 +224,8 @@ pub struct CleanTask {
     pub cleanability: Cleanability,
     segments: Vec<SourceSegment>,
     producer_last_offsets: HashMap<i64, i64>,
-    /// Tombstones of segments modified at or before this go (if in the clean part).
-    delete_horizon_ms: i64,
+    /// Tombstones below this offset go.
+    tombstone_horizon: i64,
     truncations: u64,
 }
 
@@ -261,28 +256,19 @@ impl CleanTask {
             if segment.base_offset() >= cleanability.first_uncleanable {
                 break;
             }
-            let metadata = segment.log_metadata()?;
-            let modified_ms = metadata.modified().map(to_millis).unwrap_or(0);
             segments.push(SourceSegment {
                 identity: swap::identity_of(segment)?,
                 next_offset: segment.next_offset(),
                 path: segment.log_path().to_path_buf(),
                 file: segment.try_clone_log()?,
-                modified_ms,
                 offset_index_entries: segment.offset_index().entries().len(),
                 time_index_entries: segment.time_index().entries().len(),
             });
         }
-        // Kafka's rule: the newest segment of the clean part sets the horizon.
-        let delete_horizon_ms = segments
-            .iter()
-            .rev()
-            .find(|segment| segment.identity.base_offset < cleanability.first_dirty)
-            .map_or(i64::MIN, |segment| {
-                segment
-                    .modified_ms
-                    .saturating_sub(log.config().delete_retention_ms)
-            });
+        let tombstone_horizon = log
+            .tombstone_horizon(now_ms)
+            .unwrap_or(i64::MIN)
+            .min(cleanability.first_dirty);
         let mut producer_last_offsets = HashMap::new();
         for (producer_id, entry) in log.producer_states().iter() {
             if let Some(last) = entry.batches.back() {
@@ -297,7 +283,7 @@ impl CleanTask {
             cleanability,
             segments,
             producer_last_offsets,
-            delete_horizon_ms,
+            tombstone_horizon,
             truncations: log.truncations(),
         })
     }
@@ -463,15 +449,12 @@ impl CleanTask {
         )?;
         written.extend(output.file_paths());
         let mut buffer: Vec<u8> = Vec::with_capacity(config.io_buffer_size);
-        let mut newest_modified = i64::MIN;
+        let rules = RetainRules {
+            map,
+            tombstone_horizon: self.tombstone_horizon,
+            producer_last_offsets: &self.producer_last_offsets,
+        };
         for source in &sources {
-            newest_modified = newest_modified.max(source.modified_ms);
-            let rules = RetainRules {
-                map,
-                first_dirty: self.cleanability.first_dirty,
-                tombstones_expired: source.modified_ms <= self.delete_horizon_ms,
-                producer_last_offsets: &self.producer_last_offsets,
-            };
             let mut reader = BatchReader::new(
                 &source.file,
                 &source.path,
@@ -496,10 +479,6 @@ impl CleanTask {
             output.append(&buffer, &headers_of(&buffer))?;
         }
         output.seal()?;
-        if let Ok(millis) = u64::try_from(newest_modified) {
-            output.set_modified(UNIX_EPOCH + Duration::from_millis(millis))?;
-            output.flush()?;
-        }
         Ok(CleanedGroup {
             base_offset: base,
             sources: sources.iter().map(|source| source.identity).collect(),
@@ -577,6 +556,7 @@ impl Cleaned {
             }
         }
         log.set_cleaner_checkpoint(self.end_offset);
+        log.record_clean_pass(self.end_offset, now_ms);
         Ok(SwapOutcome::Swapped)
     }
 

@@ -5,9 +5,9 @@
 //! Batch rules (Kafka 3.x's cleaner, v2 batches):
 //! - a record survives when its key's latest offset in the map is not above its own (keys
 //!   absent from the map — only in the clean part — survive); records without a key are
-//!   dropped; a tombstone (null value) is dropped once it lay in the clean part and its
-//!   segment's modification time is at or below the delete horizon (the newest clean
-//!   segment's time minus `delete.retention.ms`);
+//!   dropped; a tombstone (null value) is dropped once it has lain in the clean part for
+//!   `delete.retention.ms` (below the log's tombstone horizon, see
+//!   [`PartitionLog::tombstone_horizon`](crate::log::PartitionLog::tombstone_horizon));
 //! - a batch whose records all survive is copied byte for byte;
 //! - a batch with some survivors is re-encoded with the same base offset, last offset delta,
 //!   base timestamp (the records' timestamp and offset deltas stay valid, so their bytes are
@@ -115,11 +115,8 @@ impl<'a> BatchReader<'a> {
 /// What decides a record's fate in one source segment.
 pub struct RetainRules<'a> {
     pub map: &'a OffsetMap,
-    /// Offsets below it lay in the clean part before this pass.
-    pub first_dirty: i64,
-    /// Tombstones of this segment may go (its modification time is at or below the delete
-    /// horizon).
-    pub tombstones_expired: bool,
+    /// Tombstones below this offset have been clean for `delete.retention.ms`: they go.
+    pub tombstone_horizon: i64,
     /// Producer id → last offset of its last batch in the log.
     pub producer_last_offsets: &'a HashMap<i64, i64>,
 }
@@ -178,7 +175,7 @@ pub fn filter_batch(
         if rules.map.get(key).is_some_and(|latest| offset < latest) {
             continue;
         }
-        if record.value.is_none() && offset < rules.first_dirty && rules.tombstones_expired {
+        if record.value.is_none() && offset < rules.tombstone_horizon {
             stats.tombstones_dropped += 1;
             continue;
         }

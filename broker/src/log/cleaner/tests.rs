@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::rewrite::{filter_batch, RetainRules};
 use super::swap::{CLEANED_SUFFIX, SWAP_SUFFIX};
@@ -278,8 +278,7 @@ fn a_partly_superseded_batch_keeps_its_offsets_producer_fields_and_codec() {
         let producers = HashMap::new();
         let rules = RetainRules {
             map: &map,
-            first_dirty: 100,
-            tombstones_expired: false,
+            tombstone_horizon: i64::MIN,
             producer_last_offsets: &producers,
         };
         let out = filter(&original, &rules);
@@ -334,31 +333,30 @@ fn tombstones_go_only_from_the_clean_part_past_the_horizon_and_producers_keep_a_
     let mut map = OffsetMap::new(1 << 16, 10);
     map.put(b"superseded", 50);
     let mut producers = HashMap::new();
-    let rules = |first_dirty, expired, producers: &HashMap<i64, i64>| {
+    let rules = |horizon, producers: &HashMap<i64, i64>| {
         let mut out = Vec::new();
         let rules = RetainRules {
             map: &map,
-            first_dirty,
-            tombstones_expired: expired,
+            tombstone_horizon: horizon,
             producer_last_offsets: producers,
         };
         filter_batch(&batch, &rules, &mut out, &mut CleanStats::default()).unwrap();
         out
     };
-    // In the dirty part, or not yet past the horizon: the tombstone stays.
-    for (first_dirty, expired) in [(0, true), (20, false)] {
-        let out = rules(first_dirty, expired, &producers);
+    // Not below the horizon (not clean for delete.retention.ms yet): the tombstone stays.
+    for horizon in [i64::MIN, 10] {
+        let out = rules(horizon, &producers);
         let kept = RecordBatch::parse(out.as_slice()).unwrap();
         assert_eq!(kept.records_count(), 1);
         let section = uncompressed_section(&kept).unwrap();
         let record = section.records(1).next().unwrap().unwrap();
         assert_eq!((record.key, record.value), (Some(&b"gone"[..]), None));
     }
-    // Clean part and past the horizon: gone, and with it the whole batch...
-    assert!(rules(20, true, &producers).is_empty());
+    // Below it: gone, and with it the whole batch...
+    assert!(rules(11, &producers).is_empty());
     // ...unless it is its producer's last batch: then an empty batch keeps the sequences.
     producers.insert(3, 11);
-    let out = rules(20, true, &producers);
+    let out = rules(11, &producers);
     let empty = RecordBatch::parse(out.as_slice()).unwrap();
     empty.check_integrity().unwrap();
     let header = *empty.header();
@@ -390,18 +388,17 @@ fn tombstones_survive_the_first_pass_and_go_once_old_in_the_clean_part() {
         .collect();
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0].2, None);
-    // The clean part ages: its segments' times older than the newest clean one by more than
-    // delete.retention.ms (1 s).
-    let old = UNIX_EPOCH + Duration::from_secs(1_000);
-    let segments: Vec<&Segment> = log.segments().collect();
-    let newest_clean = segments.len() - 2;
-    for (index, segment) in segments.iter().enumerate() {
-        if index < newest_clean {
-            segment.set_modified(old).unwrap();
-        }
-    }
+    // Clean for less than delete.retention.ms (1 s): still there.
     fill(&mut log, 3, 10);
-    assert_eq!(clean(&mut log, T0).0, SwapOutcome::Swapped);
+    assert_eq!(clean(&mut log, T0 + 500).0, SwapOutcome::Swapped);
+    assert!(stored(&log)
+        .iter()
+        .any(|(_, key, value)| key.as_deref() == Some(&b"deleted"[..]) && value.is_none()));
+    assert_eq!(log.tombstone_horizon(T0 + 500), None);
+    // Clean for longer: gone at the next pass.
+    fill(&mut log, 3, 10);
+    assert!(log.tombstone_horizon(T0 + 2_000).is_some());
+    assert_eq!(clean(&mut log, T0 + 2_000).0, SwapOutcome::Swapped);
     let records = stored(&log);
     assert!(
         records
