@@ -354,7 +354,7 @@ const fn broker(
 
 /// The broker keys DescribeConfigs lists: every key [`BrokerConfig`] reads, every broker
 /// synonym of a topic config, and the TLS passwords (sensitive), by name.
-pub const BROKER_CONFIGS: [BrokerConfigDef; 62] = {
+pub const BROKER_CONFIGS: [BrokerConfigDef; 67] = {
     use ConfigType::{Boolean, Double, Int, List, Long, Password, Short, String};
     [
         broker(
@@ -413,10 +413,34 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 62] = {
             "Addresses this broker accepts connections on.",
         ),
         broker(
+            "log.cleaner.backoff.ms",
+            Long,
+            Some("15000"),
+            "Pause of a cleaner thread when no log needs cleaning.",
+        ),
+        broker(
+            "log.cleaner.dedupe.buffer.size",
+            Long,
+            Some("134217728"),
+            "Memory of the cleaners' key-to-offset maps, all threads together.",
+        ),
+        broker(
             "log.cleaner.delete.retention.ms",
             Long,
             Some("86400000"),
             "Default delete.retention.ms of topics.",
+        ),
+        broker(
+            "log.cleaner.enable",
+            Boolean,
+            Some("true"),
+            "Whether the log cleaner compacts topics with cleanup.policy=compact.",
+        ),
+        broker(
+            "log.cleaner.io.buffer.size",
+            Int,
+            Some("524288"),
+            "Read and write buffer of each cleaner thread.",
         ),
         broker(
             "log.cleaner.max.compaction.lag.ms",
@@ -435,6 +459,12 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 62] = {
             Long,
             Some("0"),
             "Default min.compaction.lag.ms of topics.",
+        ),
+        broker(
+            "log.cleaner.threads",
+            Int,
+            Some("1"),
+            "Background threads compacting logs.",
         ),
         broker(
             "log.cleanup.policy",
