@@ -508,6 +508,18 @@ pub struct Cleaned {
     pub elapsed: Duration,
 }
 
+/// Files of replaced segments (renamed `*.deleted`), removed by [`Retired::remove`] after
+/// the storage lock is released.
+#[derive(Debug, Default)]
+#[must_use = "the replaced files stay on disk until removed"]
+pub struct Retired(Vec<PathBuf>);
+
+impl Retired {
+    pub fn remove(self) {
+        remove_all(&self.0);
+    }
+}
+
 /// What [`Cleaned::install`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SwapOutcome {
@@ -519,15 +531,16 @@ pub enum SwapOutcome {
 
 impl Cleaned {
     /// Swaps the output into `log` (the caller holds the storage lock), or drops it when the
-    /// log no longer holds exactly the snapshot's segments.
+    /// log no longer holds exactly the snapshot's segments. The replaced files come back as
+    /// [`Retired`], to remove once the lock is released.
     pub fn install(
         self,
         log: Option<&mut PartitionLog>,
         now_ms: i64,
-    ) -> Result<SwapOutcome, CleanerError> {
+    ) -> Result<(SwapOutcome, Retired), CleanerError> {
         let Some(log) = log else {
             self.discard();
-            return Ok(SwapOutcome::Abandoned);
+            return Ok((SwapOutcome::Abandoned, Retired(Vec::new())));
         };
         let mut current = log.dir() == self.dir.as_path() && log.truncations() == self.truncations;
         if current {
@@ -540,24 +553,29 @@ impl Cleaned {
         }
         if !current || log.check_online().is_err() {
             self.discard();
-            return Ok(SwapOutcome::Abandoned);
+            return Ok((SwapOutcome::Abandoned, Retired(Vec::new())));
         }
+        let mut retired = Vec::new();
         for (index, group) in self.groups.iter().enumerate() {
-            if let Err(error) = swap::install_group(log, group, now_ms) {
-                // Groups not yet committed are removed; committed ones stay.
-                let later: Vec<PathBuf> = self
-                    .groups
-                    .iter()
-                    .skip(index + 1)
-                    .flat_map(|later| cleaned_paths(&self.dir, later.base_offset))
-                    .collect();
-                remove_all(&later);
-                return Err(error);
+            match swap::install_group(log, group, now_ms) {
+                Ok(files) => retired.extend(files),
+                Err(error) => {
+                    // Groups not yet committed are removed; committed ones stay.
+                    let later: Vec<PathBuf> = self
+                        .groups
+                        .iter()
+                        .skip(index + 1)
+                        .flat_map(|later| cleaned_paths(&self.dir, later.base_offset))
+                        .collect();
+                    remove_all(&later);
+                    remove_all(&retired);
+                    return Err(error);
+                }
             }
         }
         log.set_cleaner_checkpoint(self.end_offset);
         log.record_clean_pass(self.end_offset, now_ms);
-        Ok(SwapOutcome::Swapped)
+        Ok((SwapOutcome::Swapped, Retired(retired)))
     }
 
     /// Removes the output files.
@@ -672,20 +690,23 @@ fn run_and_install(
         cleaned.stats,
         cleaned.elapsed,
     );
-    let outcome = match guard.as_mut() {
+    let (outcome, retired) = match guard.as_mut() {
         Some(dir) => {
-            let outcome = cleaned.install(dir.log_mut(&topic_partition), clock.now_ms())?;
+            let (outcome, retired) =
+                cleaned.install(dir.log_mut(&topic_partition), clock.now_ms())?;
             if outcome == SwapOutcome::Swapped {
                 dir.write_cleaner_checkpoint()?;
             }
-            outcome
+            (outcome, retired)
         }
         None => {
             cleaned.discard();
-            SwapOutcome::Abandoned
+            (SwapOutcome::Abandoned, Retired::default())
         }
     };
     drop(guard);
+    let swap_time = swap_started.elapsed();
+    retired.remove();
     Ok(PassReport {
         topic_partition,
         outcome,
@@ -693,7 +714,7 @@ fn run_and_install(
         end_offset,
         stats,
         clean_time,
-        swap_time: swap_started.elapsed(),
+        swap_time,
     })
 }
 

@@ -6,8 +6,9 @@
 //! 128-bit collision, which at billions of keys stays below 1e-18. A slot is 24 bytes:
 //! `digest high u64 | digest low u64 | offset + 1 u64` (0 = empty), in an open-addressing
 //! table with linear probing, a power-of-two number of slots, filled at most to
-//! `log.cleaner.io.buffer.load.factor` (0.9). The table is allocated zeroed, so the pages of
-//! a large budget are only touched as keys arrive.
+//! `log.cleaner.io.buffer.load.factor` (0.9). The table starts at room for 16 Ki keys and
+//! doubles (re-placing the digests) as keys arrive, up to the budget: a range with few
+//! distinct keys keeps a table that fits in cache.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -18,6 +19,9 @@ pub const SLOT_BYTES: usize = 24;
 /// Kafka's `log.cleaner.io.buffer.load.factor`.
 pub const LOAD_FACTOR: f64 = 0.9;
 
+/// Keys the table starts with room for (it doubles from there).
+const INITIAL_KEYS: u64 = 16_384;
+
 /// Key digest → latest offset.
 #[derive(Debug)]
 pub struct OffsetMap {
@@ -25,33 +29,57 @@ pub struct OffsetMap {
     mask: usize,
     used: usize,
     max_used: usize,
+    budget_slots: usize,
     high: RandomState,
     low: RandomState,
 }
 
 impl OffsetMap {
-    /// A map using at most `memory_bytes` that needs room for about `expected_keys` keys
-    /// (an upper bound: the offsets in the range to index). Smaller expectations give a
-    /// smaller table, which stays in cache.
+    /// A map using at most `memory_bytes` for about `expected_keys` keys (an upper bound:
+    /// the offsets in the range to index). It starts small and doubles as keys arrive, up
+    /// to the budget, so a range with few distinct keys keeps a table that stays in cache.
     pub fn new(memory_bytes: usize, expected_keys: u64) -> Self {
         let budget_slots = (memory_bytes / SLOT_BYTES).max(2);
         // The largest power of two within the budget.
         let budget_slots = 1usize << (usize::BITS - 1 - budget_slots.leading_zeros());
-        let wanted = (expected_keys as f64 / LOAD_FACTOR).ceil() as u64 + 1;
+        let start_keys = expected_keys.min(INITIAL_KEYS);
+        let wanted = (start_keys as f64 / LOAD_FACTOR).ceil() as u64 + 1;
         let wanted = usize::try_from(wanted)
             .unwrap_or(usize::MAX)
             .checked_next_power_of_two()
             .unwrap_or(budget_slots);
         let slot_count = wanted.clamp(2, budget_slots);
-        let max_used = ((slot_count as f64 * LOAD_FACTOR) as usize).clamp(1, slot_count - 1);
         OffsetMap {
             slots: vec![[0u64; 3]; slot_count],
             mask: slot_count - 1,
             used: 0,
-            max_used,
+            max_used: Self::max_used(slot_count),
+            budget_slots,
             high: RandomState::new(),
             low: RandomState::new(),
         }
+    }
+
+    fn max_used(slot_count: usize) -> usize {
+        ((slot_count as f64 * LOAD_FACTOR) as usize).clamp(1, slot_count - 1)
+    }
+
+    /// Doubles the table (within the budget), re-placing every digest.
+    fn grow(&mut self) -> bool {
+        let slot_count = self.slots.len() * 2;
+        if slot_count > self.budget_slots {
+            return false;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![[0u64; 3]; slot_count]);
+        self.mask = slot_count - 1;
+        self.max_used = Self::max_used(slot_count);
+        for slot in old.into_iter().filter(|slot| slot[2] != 0) {
+            let index = self.find((slot[0], slot[1]));
+            if let Some(target) = self.slots.get_mut(index) {
+                *target = slot;
+            }
+        }
+        true
     }
 
     fn digest(&self, key: &[u8]) -> (u64, u64) {
@@ -79,14 +107,18 @@ impl OffsetMap {
     /// full (nothing recorded): the caller stops indexing there.
     pub fn put(&mut self, key: &[u8], offset: i64) -> bool {
         let digest = self.digest(key);
-        let index = self.find(digest);
+        let mut index = self.find(digest);
+        let is_new = self.slots.get(index).is_some_and(|slot| slot[2] == 0);
+        if is_new && self.used >= self.max_used {
+            if !self.grow() {
+                return false;
+            }
+            index = self.find(digest);
+        }
         let Some(slot) = self.slots.get_mut(index) else {
             return false;
         };
-        if slot[2] == 0 {
-            if self.used >= self.max_used {
-                return false;
-            }
+        if is_new {
             self.used += 1;
         }
         *slot = [digest.0, digest.1, offset.wrapping_add(1) as u64];
@@ -111,14 +143,14 @@ impl OffsetMap {
         self.used == 0
     }
 
-    /// True when no new key fits.
+    /// True when no new key fits, even after growing to the budget.
     pub fn is_full(&self) -> bool {
-        self.used >= self.max_used
+        self.used >= self.capacity()
     }
 
-    /// How many keys fit.
+    /// How many keys fit within the budget.
     pub fn capacity(&self) -> usize {
-        self.max_used
+        Self::max_used(self.budget_slots)
     }
 }
 
@@ -162,9 +194,16 @@ mod tests {
     }
 
     #[test]
-    fn the_table_is_sized_by_the_expected_keys_within_the_budget() {
-        let small = OffsetMap::new(128 << 20, 10);
-        assert!(small.capacity() >= 10 && small.capacity() < 64);
+    fn the_table_starts_small_and_grows_within_the_budget() {
+        let mut map = OffsetMap::new(128 << 20, 1 << 30);
+        assert!(map.slots.len() <= 32_768);
+        for key in 0..100_000u32 {
+            assert!(map.put(&key.to_be_bytes(), i64::from(key)));
+        }
+        assert!(map.slots.len() >= 131_072 && map.slots.len() <= 262_144);
+        for key in (0..100_000u32).step_by(997) {
+            assert_eq!(map.get(&key.to_be_bytes()), Some(i64::from(key)));
+        }
         let capped = OffsetMap::new(1024 * SLOT_BYTES, 1 << 40);
         assert_eq!(capped.capacity(), (1024.0 * LOAD_FACTOR) as usize);
     }

@@ -7,8 +7,9 @@
 //! B.log.cleaned  B.index.cleaned  B.timeindex.cleaned   written and fsynced outside the lock
 //! B.index.swap   B.timeindex.swap  B.log.swap            renamed in that order; the log's rename
 //!                                                        (then a directory fsync) commits the swap
-//! S.log.deleted  S.index.deleted  S.timeindex.deleted   each source segment S, renamed, then removed
+//! S.log.deleted  S.index.deleted  S.timeindex.deleted   each source segment S, renamed
 //! B.index  B.timeindex  B.log                            the swap files renamed to their final names
+//!                                                        (lock released) the `.deleted` files removed
 //! ```
 //!
 //! Crash policy, applied by [`recover_dir`] before a log lists its segments:
@@ -74,11 +75,15 @@ pub fn group_still_current(log: &PartitionLog, group: &CleanedGroup) -> Result<b
 /// Swaps `group` into `log` (the caller holds the storage lock and checked
 /// [`group_still_current`]). An error before the commit leaves the log as it was; an error
 /// after it takes the log offline (the next open completes the swap from the files).
+///
+/// Returns the sources' files, renamed `*.deleted`: the caller removes them once it has
+/// released the lock (unlinking hundreds of megabytes takes long; a crash before that
+/// leaves them to the next open).
 pub fn install_group(
     log: &mut PartitionLog,
     group: &CleanedGroup,
     now_ms: i64,
-) -> Result<(), CleanerError> {
+) -> Result<Vec<PathBuf>, CleanerError> {
     let dir = log.dir().to_path_buf();
     let base = group.base_offset;
     let (cleaned_log, cleaned_index, cleaned_time) =
@@ -104,7 +109,7 @@ pub fn install_group(
         return Err(error.into());
     }
     let config = log.config().clone();
-    let finish = |log: &mut PartitionLog| -> Result<(), LogError> {
+    let finish = |log: &mut PartitionLog| -> Result<Vec<PathBuf>, LogError> {
         let mut doomed = Vec::new();
         for source in &group.sources {
             if let Some(segment) = log.segments_mut().remove(&source.base_offset) {
@@ -121,21 +126,17 @@ pub fn install_group(
         rename(&swap_time, &final_time)?;
         rename(&swap_log, &final_log)?;
         sync_dir(&dir)?;
-        for path in &doomed {
-            remove_if_exists(path)?;
-        }
         let (segment, rebuilt) = Segment::open(&dir, base, &config, now_ms)?;
         if let Some(rebuilt) = rebuilt {
             tracing::warn!(dir = %dir.display(), "cleaned segment {base}: {}", rebuilt.reason);
         }
         log.segments_mut().insert(base, segment);
-        Ok(())
+        Ok(doomed)
     };
-    if let Err(error) = finish(log) {
+    finish(log).map_err(|error| {
         log.go_offline(&error);
-        return Err(error.into());
-    }
-    Ok(())
+        error.into()
+    })
 }
 
 fn suffixed(path: &Path, suffix: &str) -> PathBuf {

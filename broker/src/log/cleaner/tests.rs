@@ -138,7 +138,9 @@ fn clean(log: &mut PartitionLog, now: i64) -> (SwapOutcome, Option<Cleaned>) {
         stats: cleaned.stats,
         elapsed: cleaned.elapsed,
     };
-    (cleaned.install(Some(log), now).unwrap(), Some(summary))
+    let (outcome, retired) = cleaned.install(Some(log), now).unwrap();
+    retired.remove();
+    (outcome, Some(summary))
 }
 
 #[test]
@@ -459,7 +461,7 @@ fn a_log_changed_during_the_pass_is_left_alone_and_the_output_removed() {
         .ends_with(CLEANED_SUFFIX)));
     log.truncate_to(60).unwrap();
     assert_eq!(
-        cleaned.install(Some(&mut log), T0).unwrap(),
+        cleaned.install(Some(&mut log), T0).unwrap().0,
         SwapOutcome::Abandoned
     );
     assert!(!std::fs::read_dir(dir.path()).unwrap().any(|entry| entry
