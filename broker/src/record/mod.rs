@@ -1,7 +1,7 @@
 //! Record batches (Kafka message format v2, "magic 2").
 //!
-//! Batches travel as bytes from the producer's request to disk to the consumer: this module
-//! never re-encodes a producer's batch. It offers
+//! Batches travel as bytes from the producer's request to disk to the consumer: only the log
+//! cleaner re-encodes a stored batch ([`BatchHeader::write_with_records`]). It offers
 //! - [`batch`]: [`RecordBatch`], a checked view over one batch's bytes — header fields,
 //!   validation, in-place offset / LogAppendTime / leader-epoch assignment, record iteration;
 //! - [`records`]: splitting a record set (a produce request's `records` field) into batches;
