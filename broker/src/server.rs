@@ -28,6 +28,7 @@ use crate::cluster::{now_ms, Cluster, ClusterError, ClusterOptions};
 use crate::config::BrokerConfig;
 use crate::group::{GroupConfig, GroupCoordinator};
 use crate::handler::{Context, Storage, StorageError};
+use crate::log::cleaner::{CleanerConfig, LogCleaner};
 use crate::log::meta_properties::{self, MetaPropertiesError};
 use crate::log::{LogConfig, LogDir, LogError, SystemClock};
 use crate::network::connection;
@@ -346,6 +347,7 @@ impl Broker {
             storage.clone(),
             options.retention_check_interval,
             options.checkpoint_interval,
+            options.config.cleaner.clone(),
             shutdown.subscribe(),
         ))];
         let mut local_addrs = Vec::new();
@@ -393,7 +395,19 @@ pub fn default_host_name() -> String {
     "localhost".to_owned()
 }
 
-/// The log manager's background duties until shutdown: retention over every log each
+/// Stops the log cleaner when log maintenance ends, however it ends.
+struct StopOnDrop(Option<LogCleaner>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(cleaner) = self.0.take() {
+            cleaner.stop();
+        }
+    }
+}
+
+/// The log manager's background duties until shutdown: the log cleaner's threads,
+/// retention over every log each
 /// `retention_interval` (segments past `retention.ms` / `retention.bytes` or below the log
 /// start offset are deleted and the start offset moves), and the recovery-point and
 /// log-start-offset checkpoints each `checkpoint_interval` (so an unclean start rescans only
@@ -402,8 +416,12 @@ async fn log_maintenance(
     storage: Storage,
     retention_interval: Duration,
     checkpoint_interval: Duration,
+    cleaner: CleanerConfig,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    // Compaction runs on its own threads; stopped (and joined) before the log dir closes.
+    let cleaner = LogCleaner::start(storage.shared_log_dir(), cleaner, Arc::new(SystemClock));
+    let mut cleaner = StopOnDrop(Some(cleaner));
     let start = tokio::time::Instant::now();
     let mut retention = tokio::time::interval_at(start + retention_interval, retention_interval);
     let mut checkpoint = tokio::time::interval_at(start + checkpoint_interval, checkpoint_interval);
@@ -455,6 +473,9 @@ async fn log_maintenance(
                 }
             }
         }
+    }
+    if let Some(cleaner) = cleaner.0.take() {
+        let _ = tokio::task::spawn_blocking(move || cleaner.stop()).await;
     }
 }
 

@@ -54,9 +54,14 @@ pub const OFFSETS_TOPIC_SEGMENT_BYTES: &str = "offsets.topic.segment.bytes";
 pub const OFFSETS_COMMIT_TIMEOUT_MS: &str = "offsets.commit.timeout.ms";
 pub const OFFSETS_LOAD_BUFFER_SIZE: &str = "offsets.load.buffer.size";
 pub const OFFSET_METADATA_MAX_BYTES: &str = "offset.metadata.max.bytes";
+pub const LOG_CLEANER_ENABLE: &str = "log.cleaner.enable";
+pub const LOG_CLEANER_THREADS: &str = "log.cleaner.threads";
+pub const LOG_CLEANER_DEDUPE_BUFFER_SIZE: &str = "log.cleaner.dedupe.buffer.size";
+pub const LOG_CLEANER_IO_BUFFER_SIZE: &str = "log.cleaner.io.buffer.size";
+pub const LOG_CLEANER_BACKOFF_MS: &str = "log.cleaner.backoff.ms";
 
 /// Keys this module turns into settings.
-pub const USED: [&str; 50] = [
+pub const USED: [&str; 55] = [
     BROKER_ID,
     LISTENERS,
     ADVERTISED_LISTENERS,
@@ -107,6 +112,11 @@ pub const USED: [&str; 50] = [
     OFFSETS_COMMIT_TIMEOUT_MS,
     OFFSETS_LOAD_BUFFER_SIZE,
     OFFSET_METADATA_MAX_BYTES,
+    LOG_CLEANER_ENABLE,
+    LOG_CLEANER_THREADS,
+    LOG_CLEANER_DEDUPE_BUFFER_SIZE,
+    LOG_CLEANER_IO_BUFFER_SIZE,
+    LOG_CLEANER_BACKOFF_MS,
 ];
 
 /// Real Kafka 3.x broker keys (exact, or a `prefix.` family) accepted silently although
@@ -149,7 +159,7 @@ pub const ACCEPTED_UNUSED: [&str; 92] = [
     "transactional.id.expiration.ms",
     "producer.id.expiration.ms",
     "producer.id.expiration.check.interval.ms",
-    // Log tuning not modelled yet.
+    // Log tuning not modelled yet (the cleaner's I/O throttle and load factor among them).
     "log.cleaner.",
     "log.cleanup.policy",
     "log.roll.jitter.ms",

@@ -32,6 +32,7 @@ use common::config::{bounded_integer, key_matches};
 use common::properties::{Properties, PropertiesError};
 pub use listener::Listener;
 
+use crate::log::cleaner::CleanerConfig;
 use crate::log::LogConfig;
 use crate::record::TimestampType;
 use keys::*;
@@ -148,6 +149,9 @@ pub struct BrokerConfig {
     pub offsets_load_buffer_size: i32,
     /// `offset.metadata.max.bytes`: the longest commit metadata; default 4096.
     pub offset_metadata_max_bytes: i32,
+    /// `log.cleaner.enable`, `.threads`, `.dedupe.buffer.size`, `.io.buffer.size`,
+    /// `.backoff.ms` (the topic-level cleaner defaults live in `log`).
+    pub cleaner: CleanerConfig,
     /// Every known Kafka key set in the file or by `--override` (trimmed, last occurrence
     /// wins), as written: DescribeConfigs reports these as STATIC_BROKER_CONFIG.
     pub static_settings: BTreeMap<String, String>,
@@ -516,6 +520,7 @@ impl BrokerConfig {
                 OFFSET_METADATA_MAX_BYTES,
                 offset_metadata_max_bytes,
             )?,
+            cleaner: parse_cleaner_config(&settings)?,
             static_settings,
         };
         Ok((config, warnings))
@@ -742,6 +747,39 @@ fn parse_log_config(settings: &Settings<'_>) -> Result<LogConfig, ConfigError> {
         flush_ms,
         max_message_bytes,
         ..defaults
+    })
+}
+
+/// The `log.cleaner.*` settings of the cleaner threads, Kafka's defaults and ranges.
+fn parse_cleaner_config(settings: &Settings<'_>) -> Result<CleanerConfig, ConfigError> {
+    use NumberType::{Int, Long};
+    let defaults = CleanerConfig::default();
+    let threads = settings
+        .at_least(LOG_CLEANER_THREADS, Int, 0)?
+        .map_or(Ok(defaults.threads), |threads| {
+            narrow(LOG_CLEANER_THREADS, threads)
+        })?;
+    let dedupe_buffer_size = settings
+        .at_least(LOG_CLEANER_DEDUPE_BUFFER_SIZE, Long, 0)?
+        .map_or(Ok(defaults.dedupe_buffer_size), |bytes| {
+            narrow(LOG_CLEANER_DEDUPE_BUFFER_SIZE, bytes)
+        })?;
+    let io_buffer_size = settings
+        .at_least(LOG_CLEANER_IO_BUFFER_SIZE, Int, 0)?
+        .map_or(Ok(defaults.io_buffer_size), |bytes| {
+            narrow(LOG_CLEANER_IO_BUFFER_SIZE, bytes)
+        })?;
+    let backoff = settings
+        .millis(LOG_CLEANER_BACKOFF_MS, Long, 0)?
+        .unwrap_or(defaults.backoff);
+    Ok(CleanerConfig {
+        enable: settings
+            .flag(LOG_CLEANER_ENABLE)?
+            .unwrap_or(defaults.enable),
+        threads,
+        dedupe_buffer_size,
+        io_buffer_size,
+        backoff,
     })
 }
 

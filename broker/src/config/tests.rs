@@ -98,6 +98,7 @@ fn defaults_are_kafkas() {
             offsets_commit_timeout: Duration::from_secs(5),
             offsets_load_buffer_size: 5_242_880,
             offset_metadata_max_bytes: 4096,
+            cleaner: crate::log::cleaner::CleanerConfig::default(),
             static_settings: [("zookeeper.connect".to_owned(), "localhost:2181".to_owned())].into(),
         }
     );
@@ -111,6 +112,32 @@ fn defaults_are_kafkas() {
     assert_eq!(config.log.flush_messages, NEVER);
     assert_eq!(config.log.flush_ms, NEVER);
     assert_eq!(config.log.max_message_bytes, 1_048_588);
+}
+
+#[test]
+fn log_cleaner_settings_take_kafka_defaults_and_ranges() {
+    let defaults = config("").cleaner;
+    assert!(defaults.enable);
+    assert_eq!(defaults.threads, 1);
+    assert_eq!(defaults.dedupe_buffer_size, 134_217_728);
+    assert_eq!(defaults.io_buffer_size, 524_288);
+    assert_eq!(defaults.backoff, Duration::from_secs(15));
+    let set = config(
+        "log.cleaner.enable=false\nlog.cleaner.threads=2\nlog.cleaner.dedupe.buffer.size=1048576\n\
+         log.cleaner.io.buffer.size=4096\nlog.cleaner.backoff.ms=50\n\
+         log.cleaner.min.cleanable.ratio=0.25\nlog.cleaner.max.compaction.lag.ms=1000\n",
+    );
+    assert!(!set.cleaner.enable);
+    assert_eq!(set.cleaner.threads, 2);
+    assert_eq!(set.cleaner.dedupe_buffer_size, 1_048_576);
+    assert_eq!(set.cleaner.io_buffer_size, 4096);
+    assert_eq!(set.cleaner.backoff, Duration::from_millis(50));
+    assert_eq!(set.log.min_cleanable_dirty_ratio.value(), 0.25);
+    assert_eq!(set.log.max_compaction_lag_ms, 1000);
+    let mut properties = Properties::default();
+    properties.set("zookeeper.connect", "localhost:2181");
+    properties.set("log.cleaner.backoff.ms", "-1");
+    assert!(BrokerConfig::from_properties(&properties).is_err());
 }
 
 #[test]

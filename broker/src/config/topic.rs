@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use kafka_protocol::ResponseError;
 
 use super::{BrokerConfig, ConfigError};
-use crate::log::config::{CleanupPolicy, TopicCompression};
+use crate::log::config::{CleanupPolicy, DirtyRatio, TopicCompression};
 use crate::log::LogConfig;
 use crate::record::TimestampType;
 
@@ -354,7 +354,7 @@ const fn broker(
 
 /// The broker keys DescribeConfigs lists: every key [`BrokerConfig`] reads, every broker
 /// synonym of a topic config, and the TLS passwords (sensitive), by name.
-pub const BROKER_CONFIGS: [BrokerConfigDef; 71] = {
+pub const BROKER_CONFIGS: [BrokerConfigDef; 76] = {
     use ConfigType::{Boolean, Double, Int, List, Long, Password, Short, String};
     [
         broker(
@@ -431,10 +431,34 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 71] = {
             "Addresses this broker accepts connections on.",
         ),
         broker(
+            "log.cleaner.backoff.ms",
+            Long,
+            Some("15000"),
+            "Pause of a cleaner thread when no log needs cleaning.",
+        ),
+        broker(
+            "log.cleaner.dedupe.buffer.size",
+            Long,
+            Some("134217728"),
+            "Memory of the cleaners' key-to-offset maps, all threads together.",
+        ),
+        broker(
             "log.cleaner.delete.retention.ms",
             Long,
             Some("86400000"),
             "Default delete.retention.ms of topics.",
+        ),
+        broker(
+            "log.cleaner.enable",
+            Boolean,
+            Some("true"),
+            "Whether the log cleaner compacts topics with cleanup.policy=compact.",
+        ),
+        broker(
+            "log.cleaner.io.buffer.size",
+            Int,
+            Some("524288"),
+            "Read and write buffer of each cleaner thread.",
         ),
         broker(
             "log.cleaner.max.compaction.lag.ms",
@@ -453,6 +477,12 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 71] = {
             Long,
             Some("0"),
             "Default min.compaction.lag.ms of topics.",
+        ),
+        broker(
+            "log.cleaner.threads",
+            Int,
+            Some("1"),
+            "Background threads compacting logs.",
         ),
         broker(
             "log.cleanup.policy",
@@ -1102,6 +1132,10 @@ impl LogConfig {
                 ("flush.ms", Parsed::Number(n)) => config.flush_ms = n,
                 ("min.compaction.lag.ms", Parsed::Number(n)) => config.min_compaction_lag_ms = n,
                 ("delete.retention.ms", Parsed::Number(n)) => config.delete_retention_ms = n,
+                ("max.compaction.lag.ms", Parsed::Number(n)) => config.max_compaction_lag_ms = n,
+                ("min.cleanable.dirty.ratio", Parsed::Double(ratio)) => {
+                    config.min_cleanable_dirty_ratio = DirtyRatio(ratio);
+                }
                 ("max.message.bytes", Parsed::Number(n)) => {
                     config.max_message_bytes = narrow_int(entry.name, n)?;
                 }
@@ -1157,7 +1191,8 @@ fn render_cleanup_policy(policy: CleanupPolicy) -> String {
 
 /// Reads the topic defaults [`BrokerConfig`] does not parse itself from the broker keys
 /// set in the file (`log.cleanup.policy`, `compression.type`,
-/// `log.cleaner.min.compaction.lag.ms`, `log.cleaner.delete.retention.ms`), checked with
+/// `log.cleaner.min.compaction.lag.ms`, `log.cleaner.max.compaction.lag.ms`,
+/// `log.cleaner.min.cleanable.ratio`, `log.cleaner.delete.retention.ms`), checked with
 /// the topic config's rules, into `log`. Called while loading `server.properties`.
 pub(super) fn apply_broker_topic_defaults(
     log: &mut LogConfig,
@@ -1195,6 +1230,10 @@ pub(super) fn apply_broker_topic_defaults(
                 }
                 ("min.compaction.lag.ms", Parsed::Number(n)) => log.min_compaction_lag_ms = n,
                 ("delete.retention.ms", Parsed::Number(n)) => log.delete_retention_ms = n,
+                ("max.compaction.lag.ms", Parsed::Number(n)) => log.max_compaction_lag_ms = n,
+                ("min.cleanable.dirty.ratio", Parsed::Double(ratio)) => {
+                    log.min_cleanable_dirty_ratio = DirtyRatio(ratio);
+                }
                 _ => {}
             }
         }
@@ -1226,6 +1265,8 @@ fn topic_default_value(entry: &TopicConfigDef, broker: &BrokerConfig) -> String 
         "compression.type" => Some(log.compression_type.name().to_owned()),
         "min.compaction.lag.ms" => Some(log.min_compaction_lag_ms.to_string()),
         "delete.retention.ms" => Some(log.delete_retention_ms.to_string()),
+        "max.compaction.lag.ms" => Some(log.max_compaction_lag_ms.to_string()),
+        "min.cleanable.dirty.ratio" => Some(double_to_string(log.min_cleanable_dirty_ratio.0)),
         "min.insync.replicas" => Some(broker.min_insync_replicas.to_string()),
         "unclean.leader.election.enable" => Some(broker.unclean_leader_election_enable.to_string()),
         _ => None,

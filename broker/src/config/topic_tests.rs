@@ -333,6 +333,8 @@ fn with_overrides_maps_every_key_the_log_has() {
             ("compression.type", "lz4"),
             ("min.compaction.lag.ms", "7"),
             ("delete.retention.ms", "8"),
+            ("max.compaction.lag.ms", "9"),
+            ("min.cleanable.dirty.ratio", "0.25"),
             ("preallocate", "true"),
         ]))
         .unwrap();
@@ -357,6 +359,8 @@ fn with_overrides_maps_every_key_the_log_has() {
             min_insync_replicas: 2,
             min_compaction_lag_ms: 7,
             delete_retention_ms: 8,
+            max_compaction_lag_ms: 9,
+            min_cleanable_dirty_ratio: DirtyRatio(0.25),
         }
     );
     assert!(config.validate().is_ok());

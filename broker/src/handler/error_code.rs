@@ -52,6 +52,9 @@ fn log_error_code(error: &LogError) -> ResponseError {
         LogError::Producer { source, .. } => producer_error_code(source),
         // Kafka's LogValidator: "Clients are not allowed to write control records".
         LogError::ControlBatch { .. } => ResponseError::InvalidRecord,
+        // Kafka's LogValidator: "Compacted topic cannot accept message without key"
+        // (produce v8+; the produce handler answers CORRUPT_MESSAGE to older versions).
+        LogError::KeylessRecord { .. } => ResponseError::InvalidRecord,
         // What Kafka 3.6+ answers a transactional batch outside a verified transaction.
         LogError::TransactionalBatch { .. } => ResponseError::InvalidTxnState,
         LogError::AppendNotUndone { .. } | LogError::Offline { .. } => {
@@ -87,7 +90,8 @@ pub fn record_error_code(error: &RecordError) -> ResponseError {
         | RecordError::CompressedRecords { .. }
         | RecordError::MalformedRecord { .. }
         | RecordError::MalformedVarint { .. }
-        | RecordError::RecordsSectionMismatch { .. } => ResponseError::CorruptMessage,
+        | RecordError::RecordsSectionMismatch { .. }
+        | RecordError::Compression { .. } => ResponseError::CorruptMessage,
         RecordError::UnsupportedMagic { .. }
         | RecordError::NegativeRecordCount { .. }
         | RecordError::NegativeLastOffsetDelta { .. }

@@ -16,22 +16,30 @@
 //! the log left as before. Nothing of a refused partition is written; other partitions of
 //! the request go ahead.
 //!
+//! Compacted topics (`cleanup.policy` with `compact`): a record without a key is refused
+//! with INVALID_RECORD from Produce v8 on and CORRUPT_MESSAGE before (the log checks the
+//! records, decompressing compressed batches for it).
+//!
 //! Compressed batches are stored as they came: their header (CRC, count against offset
-//! delta) is checked, their records are not decompressed.
+//! delta) is checked, their records are decompressed only for that key check.
 
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::ResponseError;
 
 use super::error_code::{record_error_code, storage_error_code};
-use super::storage::partition_log_mut;
+use super::storage::{partition_log_mut, StorageError};
 use super::Context;
+use crate::log::LogError;
 use crate::network::NetworkError;
 use crate::record::split_batches;
 
 /// Where the magic byte sits in every message format (after offset, length, and the CRC or
 /// leader epoch).
 const MAGIC_POSITION: usize = 16;
+
+/// The first Produce version whose clients know INVALID_RECORD.
+const INVALID_RECORD_VERSION: i16 = 8;
 
 /// What a successful append reports back.
 struct Appended {
@@ -62,7 +70,7 @@ pub async fn handle(
             partition_response.index = partition.index;
             let outcome = if acks_valid {
                 let records = partition.records.unwrap_or_default();
-                append(context, &name, partition.index, records).await
+                append(context, &name, partition.index, records, version).await
             } else {
                 Err(ResponseError::InvalidRequiredAcks)
             };
@@ -101,6 +109,7 @@ async fn append(
     topic: &str,
     partition: i32,
     records: bytes::Bytes,
+    version: i16,
 ) -> Result<Appended, ResponseError> {
     if let Some(code) = context.partition_error(topic, partition) {
         return Err(code);
@@ -138,6 +147,13 @@ async fn append(
         .await
         .map_err(|error| {
             tracing::debug!(%error, "produce refused");
+            // INVALID_RECORD exists from Produce v8 (KIP-467); older clients get the code a
+            // keyless record in a compacted topic always had, CORRUPT_MESSAGE.
+            if matches!(error, StorageError::Log(LogError::KeylessRecord { .. }))
+                && version < INVALID_RECORD_VERSION
+            {
+                return ResponseError::CorruptMessage;
+            }
             storage_error_code(&error)
         })?;
     context.storage.notify_append();

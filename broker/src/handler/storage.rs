@@ -69,6 +69,12 @@ impl Storage {
         })?
     }
 
+    /// The shared log dir itself, for the log cleaner's threads (which lock it only to pick
+    /// a log and to swap cleaned segments in).
+    pub fn shared_log_dir(&self) -> crate::log::cleaner::SharedLogDir {
+        Arc::clone(&self.log_dir)
+    }
+
     /// A receiver that changes after every append from now on.
     pub fn subscribe_appends(&self) -> watch::Receiver<u64> {
         self.appended.subscribe()

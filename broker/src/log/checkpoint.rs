@@ -1,5 +1,6 @@
 //! Log-dir checkpoint files in Kafka's text format: `log-start-offset-checkpoint`,
-//! `recovery-point-offset-checkpoint`, `replication-offset-checkpoint`.
+//! `recovery-point-offset-checkpoint`, `replication-offset-checkpoint`,
+//! `cleaner-offset-checkpoint`.
 //!
 //! Layout (UTF-8 lines, `\n`):
 //! ```text
@@ -25,6 +26,8 @@ use super::LogError;
 pub const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 pub const RECOVERY_POINT_CHECKPOINT: &str = "recovery-point-offset-checkpoint";
 pub const REPLICATION_CHECKPOINT: &str = "replication-offset-checkpoint";
+/// Where the log cleaner stopped in each compacted log (its first dirty offset).
+pub const CLEANER_CHECKPOINT: &str = "cleaner-offset-checkpoint";
 
 const VERSION: &str = "0";
 

@@ -50,7 +50,31 @@ pub struct LogConfig {
     pub min_compaction_lag_ms: i64,
     /// `delete.retention.ms`: how long compaction keeps delete tombstones.
     pub delete_retention_ms: i64,
+    /// `max.compaction.lag.ms`: a dirty record older than this makes its log eligible for
+    /// cleaning whatever its dirty ratio.
+    pub max_compaction_lag_ms: i64,
+    /// `min.cleanable.dirty.ratio`: the share of dirty bytes that makes a log eligible.
+    pub min_cleanable_dirty_ratio: DirtyRatio,
 }
+
+/// A ratio in `0.0..=1.0` (`min.cleanable.dirty.ratio`). Compared by bit pattern so
+/// [`LogConfig`] stays `Eq` (the values come from parsed config text, never NaN).
+#[derive(Debug, Clone, Copy)]
+pub struct DirtyRatio(pub f64);
+
+impl DirtyRatio {
+    pub fn value(self) -> f64 {
+        self.0
+    }
+}
+
+impl PartialEq for DirtyRatio {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for DirtyRatio {}
 
 /// `cleanup.policy`: a list of `delete` and `compact` (an empty list is valid: neither).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +156,8 @@ impl Default for LogConfig {
             min_insync_replicas: 1,
             min_compaction_lag_ms: 0,
             delete_retention_ms: 86_400_000,
+            max_compaction_lag_ms: i64::MAX,
+            min_cleanable_dirty_ratio: DirtyRatio(0.5),
         }
     }
 }

@@ -65,6 +65,12 @@ pub enum LogError {
     /// A client sent a control batch (only transaction markers are control batches).
     #[error("batch {batch_index} of the append is a control batch")]
     ControlBatch { batch_index: usize },
+    /// A record without a key sent to a compacted topic.
+    #[error("batch {batch_index} of the append: record {record_index} has no key, which a compacted topic refuses")]
+    KeylessRecord {
+        batch_index: usize,
+        record_index: i32,
+    },
     /// A transactional batch: transactions are not supported (no transaction coordinator).
     #[error("batch {batch_index} of the append is transactional (producer {producer_id}); transactions are not supported")]
     TransactionalBatch {

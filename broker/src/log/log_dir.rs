@@ -2,8 +2,9 @@
 //! clean-shutdown marker.
 //!
 //! Files at the log-dir level: `log-start-offset-checkpoint`,
-//! `recovery-point-offset-checkpoint`, `replication-offset-checkpoint` (see [`checkpoint`])
-//! and `.kafka_cleanshutdown`, an empty file.
+//! `recovery-point-offset-checkpoint`, `replication-offset-checkpoint`,
+//! `cleaner-offset-checkpoint` (see [`checkpoint`]) and `.kafka_cleanshutdown`, an empty
+//! file.
 //!
 //! Crash policy: the marker is written (and the directory fsynced) by [`LogDir::close`] after
 //! every log is flushed and the checkpoints written; [`LogDir::open`] reads it, then removes
@@ -46,6 +47,7 @@ impl LogDir {
         let recovery_points = checkpoint::read(&path.join(checkpoint::RECOVERY_POINT_CHECKPOINT))?;
         let log_start_offsets =
             checkpoint::read(&path.join(checkpoint::LOG_START_OFFSET_CHECKPOINT))?;
+        let cleaner_checkpoints = checkpoint::read(&path.join(checkpoint::CLEANER_CHECKPOINT))?;
         let mut logs = BTreeMap::new();
         let entries = std::fs::read_dir(path).map_err(LogError::io("list directory", path))?;
         for entry in entries {
@@ -68,7 +70,12 @@ impl LogDir {
                     .copied()
                     .unwrap_or(0),
             };
-            let log = PartitionLog::open(&entry.path(), config.clone(), start, clock.clone())?;
+            let mut log = PartitionLog::open(&entry.path(), config.clone(), start, clock.clone())?;
+            if let Some(offset) = cleaner_checkpoints.get(&topic_partition) {
+                log.set_cleaner_checkpoint(*offset);
+                // When the clean part became clean is not persisted: it counts from now.
+                log.record_clean_pass(*offset, clock.now_ms());
+            }
             logs.insert(topic_partition, log);
         }
         super::segment::remove_if_exists(&marker)?;
@@ -152,7 +159,18 @@ impl LogDir {
         checkpoint::write(
             &self.path.join(checkpoint::LOG_START_OFFSET_CHECKPOINT),
             &log_starts,
-        )
+        )?;
+        self.write_cleaner_checkpoint()
+    }
+
+    /// Writes `cleaner-offset-checkpoint`: where the cleaner stopped in each log it cleaned.
+    pub fn write_cleaner_checkpoint(&self) -> Result<(), LogError> {
+        let cleaned: BTreeMap<TopicPartition, i64> = self
+            .logs
+            .iter()
+            .filter_map(|(tp, log)| log.cleaner_checkpoint().map(|offset| (tp.clone(), offset)))
+            .collect();
+        checkpoint::write(&self.path.join(checkpoint::CLEANER_CHECKPOINT), &cleaned)
     }
 
     /// Writes `replication-offset-checkpoint` (high watermarks, owned by replication).
@@ -183,6 +201,7 @@ impl LogDir {
             .iter()
             .map(|(tp, log)| (tp.clone(), log.log_start_offset()))
             .collect();
+        self.write_cleaner_checkpoint()?;
         for (_, log) in self.logs {
             log.close()?;
         }

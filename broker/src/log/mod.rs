@@ -7,12 +7,15 @@
 //!   recovery on open.
 //! - [`producer_state`] — [`ProducerStates`]: idempotent producers' epochs and last batches
 //!   per partition (duplicates, sequence checks) and their snapshot files.
+//! - [`cleaner`] — log compaction: the cleaner threads, the offset map, the segment
+//!   rewrite and the crash-safe swap of cleaned segments.
 //! - [`log_dir`] — [`LogDir`]: partition folders, checkpoints, the clean-shutdown marker.
 //! - [`checkpoint`] — the log-dir checkpoint files and [`TopicPartition`].
 //! - [`meta_properties`] — `meta.properties`: the broker and cluster a log dir belongs to.
 //! - [`error`] — [`LogError`].
 
 pub mod checkpoint;
+pub mod cleaner;
 pub mod config;
 pub mod error;
 pub mod index;

@@ -35,6 +35,7 @@ use super::checkpoint::sync_dir;
 use super::producer_state::{self, BatchCheck, ProducerStates};
 use super::segment::{FirstBatch, Segment, TruncatedTail};
 use super::{Clock, LogConfig, LogError};
+use crate::record::compression::first_keyless_record;
 use crate::record::{split_batches_mut, BatchHeader, TimestampType};
 
 /// The partition leader epoch stamped into appended batches until the cluster layer passes
@@ -156,6 +157,14 @@ pub struct PartitionLog {
     producer_states: ProducerStates,
     /// Why the log refuses every call (a write it could not undo, a failed fsync).
     offline: Option<String>,
+    /// Where the log cleaner stopped: offsets below it are clean (`cleaner-offset-checkpoint`).
+    cleaner_checkpoint: Option<i64>,
+    /// Bumped by every truncation, so a cleaning pass begun before one is not swapped in.
+    truncations: u64,
+    /// `(end of the clean part, when a pass moved it there)`, oldest first: when each
+    /// offset became clean, for tombstone expiry. Only the newest entry older than
+    /// `delete.retention.ms` is kept among the old ones.
+    clean_passes: Vec<(i64, i64)>,
 }
 
 impl PartitionLog {
@@ -171,8 +180,9 @@ impl PartitionLog {
         config.validate()?;
         std::fs::create_dir_all(dir).map_err(LogError::io("create directory", dir))?;
         let now = clock.now_ms();
+        // A cleaning pass interrupted by a crash: finish or drop it before listing segments.
+        let mut warnings = super::cleaner::swap::recover_dir(dir)?;
         let base_offsets = scan_dir(dir)?;
-        let mut warnings = Vec::new();
         let mut segments = BTreeMap::new();
         for base_offset in base_offsets {
             let (segment, rebuilt) = Segment::open(dir, base_offset, &config, now)?;
@@ -205,6 +215,9 @@ impl PartitionLog {
             recovery_warnings: warnings,
             producer_states: ProducerStates::default(),
             offline: None,
+            cleaner_checkpoint: None,
+            truncations: 0,
+            clean_passes: Vec::new(),
         };
         let first_base = log.segments.keys().next().copied().unwrap_or(0);
         log.log_start_offset = start
@@ -307,7 +320,57 @@ impl PartitionLog {
         Ok(())
     }
 
-    fn check_online(&self) -> Result<(), LogError> {
+    /// Where the log cleaner stopped (offsets below it are clean), if it ever cleaned this
+    /// log.
+    pub fn cleaner_checkpoint(&self) -> Option<i64> {
+        self.cleaner_checkpoint
+    }
+
+    /// Records where the log cleaner stopped (loaded from `cleaner-offset-checkpoint`, or
+    /// after a cleaning pass).
+    pub fn set_cleaner_checkpoint(&mut self, offset: i64) {
+        self.cleaner_checkpoint = Some(offset);
+    }
+
+    /// Notes that at `now_ms` the clean part reached `end_offset` (after a cleaning pass, or
+    /// on open from `cleaner-offset-checkpoint`).
+    pub fn record_clean_pass(&mut self, end_offset: i64, now_ms: i64) {
+        self.clean_passes.push((end_offset, now_ms));
+        let expired_before = now_ms.saturating_sub(self.config.delete_retention_ms);
+        let expired = self
+            .clean_passes
+            .iter()
+            .filter(|(_, at)| *at <= expired_before)
+            .count();
+        if expired > 1 {
+            self.clean_passes.drain(..expired - 1);
+        }
+    }
+
+    /// Tombstones below the returned offset have been in the clean part for at least
+    /// `delete.retention.ms` at `now_ms` (the cleaner may drop them); `None` when no
+    /// offset has.
+    pub fn tombstone_horizon(&self, now_ms: i64) -> Option<i64> {
+        let expired_before = now_ms.saturating_sub(self.config.delete_retention_ms);
+        self.clean_passes
+            .iter()
+            .filter(|(_, at)| *at <= expired_before)
+            .map(|(end, _)| *end)
+            .max()
+    }
+
+    /// How many truncations this log has seen since it was opened.
+    pub fn truncations(&self) -> u64 {
+        self.truncations
+    }
+
+    /// The segments by base offset, for the cleaner's swap (which replaces some of them
+    /// under the storage lock).
+    pub(crate) fn segments_mut(&mut self) -> &mut BTreeMap<i64, Segment> {
+        &mut self.segments
+    }
+
+    pub(crate) fn check_online(&self) -> Result<(), LogError> {
         match &self.offline {
             None => Ok(()),
             Some(reason) => Err(LogError::Offline {
@@ -317,8 +380,9 @@ impl PartitionLog {
         }
     }
 
-    /// Takes the log offline after `error` (a write not undone, a failed fsync).
-    fn go_offline(&mut self, error: &LogError) {
+    /// Takes the log offline after `error` (a write not undone, a failed fsync, a swap of
+    /// cleaned segments that failed half-way).
+    pub(crate) fn go_offline(&mut self, error: &LogError) {
         tracing::error!(dir = %self.dir.display(), %error, "partition log goes offline");
         self.offline = Some(error.to_string());
     }
@@ -422,6 +486,18 @@ impl PartitionLog {
                     batch_index: index,
                     producer_id: header.producer_id,
                 });
+            }
+            // Kafka's LogValidator: a compacted topic keeps the latest record per key, so a
+            // record without one is refused (compressed batches are opened for this).
+            if self.config.cleanup_policy.compact {
+                let keyless =
+                    first_keyless_record(batch).map_err(|source| invalid(index, source))?;
+                if let Some(record_index) = keyless {
+                    return Err(LogError::KeylessRecord {
+                        batch_index: index,
+                        record_index,
+                    });
+                }
             }
         }
         let segment_bytes = u64::try_from(self.config.segment_bytes).unwrap_or(0);
@@ -630,13 +706,16 @@ impl PartitionLog {
     }
 
     /// Deletes whole segments, oldest first and never the active one, while they are
-    /// beyond `retention.ms` (their newest timestamp older than `now - retention.ms`), while
-    /// the log exceeds `retention.bytes` by at least their size, or when they lie wholly
-    /// below the log start offset. Moves the log start offset to the first kept segment.
+    /// (with `cleanup.policy` holding `delete`) beyond `retention.ms` (their newest
+    /// timestamp older than `now - retention.ms`), while the log exceeds `retention.bytes`
+    /// by at least their size, or when they lie wholly below the log start offset. Moves the log start offset to the first kept segment.
     pub fn apply_retention(&mut self, now_ms: i64) -> Result<RetentionOutcome, LogError> {
         // Kafka's rule: a segment goes only if the log stays at or above retention.bytes
         // without it.
-        let mut excess = (self.config.retention_bytes >= 0)
+        // A compact-only topic keeps its segments whatever their age and size: only what
+        // lies below the log start offset goes (Kafka's `cleanup.policy=compact`).
+        let delete_policy = self.config.cleanup_policy.delete;
+        let mut excess = (delete_policy && self.config.retention_bytes >= 0)
             .then(|| i128::from(self.size_in_bytes()) - i128::from(self.config.retention_bytes));
         let mut doomed = Vec::new();
         let bases: Vec<i64> = self.segments.keys().copied().collect();
@@ -647,7 +726,8 @@ impl PartitionLog {
             let Some(segment) = self.segments.get(&base) else {
                 break;
             };
-            let expired = self.config.retention_ms >= 0
+            let expired = delete_policy
+                && self.config.retention_ms >= 0
                 && now_ms.saturating_sub(segment.largest_timestamp()) > self.config.retention_ms;
             let oversize = excess.is_some_and(|excess| excess - i128::from(segment.size()) >= 0);
             let below_start = next_base <= self.log_start_offset;
@@ -716,8 +796,16 @@ impl PartitionLog {
             }
         }
         sync_dir(&self.dir)?;
+        self.truncations = self.truncations.wrapping_add(1);
         self.log_start_offset = self.log_start_offset.min(self.log_end_offset());
         self.recovery_point = self.recovery_point.min(self.log_end_offset());
+        let log_end_offset = self.log_end_offset();
+        self.cleaner_checkpoint = self
+            .cleaner_checkpoint
+            .map(|offset| offset.min(log_end_offset));
+        for (end, _) in &mut self.clean_passes {
+            *end = (*end).min(log_end_offset);
+        }
         // Batches above the new end may have moved producers on: rebuild from a snapshot
         // that predates them.
         self.load_producer_states()

@@ -210,6 +210,11 @@ impl ProducerStates {
         self.producers.is_empty()
     }
 
+    /// Every producer id with its entry.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &ProducerEntry)> {
+        self.producers.iter().map(|(id, entry)| (*id, entry))
+    }
+
     pub fn entry(&self, producer_id: i64) -> Option<&ProducerEntry> {
         self.producers.get(&producer_id)
     }

@@ -92,11 +92,21 @@ pub struct Segment {
 
 impl Segment {
     fn paths(dir: &Path, base_offset: i64) -> (PathBuf, PathBuf, PathBuf) {
+        Self::paths_with_suffix(dir, base_offset, "")
+    }
+
+    /// The log, offset index and time index paths of the segment at `base_offset`, with
+    /// `suffix` appended to each name (`""`, or the cleaner's `.cleaned` / `.swap`).
+    pub fn paths_with_suffix(
+        dir: &Path,
+        base_offset: i64,
+        suffix: &str,
+    ) -> (PathBuf, PathBuf, PathBuf) {
         let stem = file_stem(base_offset);
         (
-            dir.join(format!("{stem}.log")),
-            dir.join(format!("{stem}.index")),
-            dir.join(format!("{stem}.timeindex")),
+            dir.join(format!("{stem}.log{suffix}")),
+            dir.join(format!("{stem}.index{suffix}")),
+            dir.join(format!("{stem}.timeindex{suffix}")),
         )
     }
 
@@ -107,7 +117,19 @@ impl Segment {
         config: &LogConfig,
         now_ms: i64,
     ) -> Result<Self, LogError> {
-        let (log_path, offset_path, time_path) = Self::paths(dir, base_offset);
+        Self::create_with_suffix(dir, base_offset, "", config, now_ms)
+    }
+
+    /// [`create`](Self::create) with `suffix` appended to the three file names: the
+    /// cleaner writes its output as `.cleaned` segments beside the live ones.
+    pub fn create_with_suffix(
+        dir: &Path,
+        base_offset: i64,
+        suffix: &str,
+        config: &LogConfig,
+        now_ms: i64,
+    ) -> Result<Self, LogError> {
+        let (log_path, offset_path, time_path) = Self::paths_with_suffix(dir, base_offset, suffix);
         for path in [&offset_path, &time_path] {
             remove_if_exists(path)?;
         }
@@ -646,6 +668,31 @@ impl Segment {
 
     pub fn time_index(&self) -> &TimeIndex {
         &self.time_index
+    }
+
+    /// The log file, offset index and time index paths.
+    pub fn file_paths(&self) -> [PathBuf; 3] {
+        [
+            self.log_path.clone(),
+            self.offset_index.path().to_path_buf(),
+            self.time_index.path().to_path_buf(),
+        ]
+    }
+
+    /// A second handle on the log file (positional reads only), so the cleaner can read a
+    /// closed segment without the storage lock; it stays readable if the segment is
+    /// deleted meanwhile.
+    pub fn try_clone_log(&self) -> Result<File, LogError> {
+        self.log
+            .try_clone()
+            .map_err(LogError::io("duplicate handle", &self.log_path))
+    }
+
+    /// The log file's metadata (identity, modification time).
+    pub fn log_metadata(&self) -> Result<std::fs::Metadata, LogError> {
+        self.log
+            .metadata()
+            .map_err(LogError::io("inspect", &self.log_path))
     }
 
     /// fsyncs the log and both indexes.

@@ -181,6 +181,45 @@ impl BatchHeader {
     }
 }
 
+impl BatchHeader {
+    /// Appends to `out` a batch with this header's fields except `records_count`,
+    /// `max_timestamp`, the length and the CRC, which follow from the arguments: `records`
+    /// is the records section as stored (already compressed when the codec is not none).
+    /// Used to rewrite a batch the cleaner filtered, keeping its base offset, last offset
+    /// delta, producer fields and leader epoch.
+    pub fn write_with_records(
+        &self,
+        out: &mut Vec<u8>,
+        records_count: i32,
+        max_timestamp: i64,
+        records: &[u8],
+    ) {
+        let start = out.len();
+        let batch_length =
+            i32::try_from(HEADER_SIZE - LOG_OVERHEAD + records.len()).unwrap_or(i32::MAX);
+        out.reserve(HEADER_SIZE + records.len());
+        out.extend_from_slice(&self.base_offset.to_be_bytes());
+        out.extend_from_slice(&batch_length.to_be_bytes());
+        out.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
+        out.extend_from_slice(&self.magic.to_be_bytes());
+        let crc_at = out.len();
+        out.extend_from_slice(&0u32.to_be_bytes());
+        let crc_from = out.len();
+        out.extend_from_slice(&self.attributes.to_be_bytes());
+        out.extend_from_slice(&self.last_offset_delta.to_be_bytes());
+        out.extend_from_slice(&self.base_timestamp.to_be_bytes());
+        out.extend_from_slice(&max_timestamp.to_be_bytes());
+        out.extend_from_slice(&self.producer_id.to_be_bytes());
+        out.extend_from_slice(&self.producer_epoch.to_be_bytes());
+        out.extend_from_slice(&self.base_sequence.to_be_bytes());
+        out.extend_from_slice(&records_count.to_be_bytes());
+        out.extend_from_slice(records);
+        let crc = crc32c::crc32c(out.get(crc_from..).unwrap_or_default());
+        debug_assert_eq!(crc_at, start + CRC);
+        put(out, crc_at, &crc.to_be_bytes());
+    }
+}
+
 /// `N` bytes of `bytes` at `at`, or `None` when out of range.
 fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
     bytes.get(at..at.checked_add(N)?)?.try_into().ok()
@@ -345,6 +384,12 @@ impl<B: AsRef<[u8]>> RecordBatch<B> {
         Ok(())
     }
 
+    /// The bytes after the header: the records, compressed as a whole unless the codec is
+    /// none.
+    pub fn records_section(&self) -> &[u8] {
+        self.bytes.as_ref().get(HEADER_SIZE..).unwrap_or_default()
+    }
+
     /// Iterates the records of an uncompressed batch. Yields at most `records_count` records
     /// and stops at the first one that does not decode (yielding its error).
     pub fn records(&self) -> Result<RecordIter<'_>, RecordError> {
@@ -442,9 +487,27 @@ pub struct RecordIter<'a> {
 }
 
 impl<'a> RecordIter<'a> {
+    /// Iterates up to `count` records laid end to end in `section`: the records section of
+    /// a batch, decompressed if it was compressed (positions are then section positions).
+    pub fn over_section(section: &'a [u8], count: i32) -> RecordIter<'a> {
+        RecordIter {
+            bytes: section,
+            position: 0,
+            index: 0,
+            count,
+            failed: false,
+        }
+    }
+
     /// Bytes of the batch after the last record read.
     pub fn remaining(&self) -> usize {
         self.bytes.len().saturating_sub(self.position)
+    }
+
+    /// Position (in the iterated buffer) where the next record starts: with the position
+    /// before a `next`, the span of the record it returned.
+    pub fn position(&self) -> usize {
+        self.position
     }
 
     fn decode_one(&mut self) -> Result<Record<'a>, RecordError> {

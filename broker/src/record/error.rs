@@ -69,4 +69,12 @@ pub enum RecordError {
         base_offset: i64,
         last_offset_delta: i32,
     },
+    /// A compressed records section that does not decompress, or records that do not
+    /// compress (the codec library's reason).
+    #[error("{codec} {action} failed: {reason}")]
+    Compression {
+        codec: &'static str,
+        action: &'static str,
+        reason: String,
+    },
 }
