@@ -886,7 +886,7 @@ impl Inner {
         let inner = Arc::clone(self);
         let outcome = self
             .storage
-            .run(move |dir| {
+            .run_append(OFFSETS_TOPIC, partition, move |dir| {
                 let log = partition_log_mut(dir, OFFSETS_TOPIC, partition)?;
                 let timestamp_type = log.config().message_timestamp_type;
                 log.append_as_leader(&mut batch, timestamp_type, leader_epoch)?;

@@ -1,9 +1,10 @@
 //! [`Storage`]: the handlers' door to the log dir.
 //!
-//! The [`LogDir`] sits behind one `std::sync::Mutex` and is only touched from
-//! `spawn_blocking` tasks ([`Storage::run`]), so file I/O and fsync never run on the async
-//! workers and no lock is held across an `.await`. Topic operations (check-then-create) run
-//! inside one closure, so they are atomic with respect to each other.
+//! The [`LogDir`] sits behind one `std::sync::Mutex` and is touched from `spawn_blocking`
+//! tasks ([`Storage::run`]), so fsyncs and long scans never run on the async workers and no
+//! lock is held across an `.await`. The one exception is [`Storage::run_append`]: an append
+//! that only writes to the page cache runs in place when the lock is free. Topic operations
+//! (check-then-create) run inside one closure, so they are atomic with respect to each other.
 //!
 //! Appends bump a `watch` counter ([`Storage::notify_append`]); long-poll fetches subscribe
 //! before reading, so an append between their read and their wait still wakes them.
@@ -12,10 +13,11 @@
 //! `0..=max index` (topic creation makes them all at once).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, TryLockError};
 
 use tokio::sync::watch;
 
+use crate::log::config::NEVER;
 use crate::log::{LogDir, LogError, TopicPartition};
 
 /// A storage call that failed.
@@ -69,6 +71,33 @@ impl Storage {
         })?
     }
 
+    /// Runs an append to `topic`/`partition` whose cost is a page-cache write right here on
+    /// the calling async worker, when the lock is free this instant and the partition's
+    /// flush policy will not fsync at this append (`flush.messages` and `flush.ms` never, the
+    /// default): two thread hand-offs cost more than such a write. Otherwise (lock busy, an
+    /// fsync due, no such partition) it runs on a blocking thread as [`Storage::run`] does.
+    pub async fn run_append<T, F>(
+        &self,
+        topic: &str,
+        partition: i32,
+        operation: F,
+    ) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut LogDir) -> Result<T, StorageError> + Send + 'static,
+    {
+        let operation = match self.log_dir.try_lock() {
+            Ok(mut guard) => match guard.as_mut() {
+                Some(dir) if page_cache_append(dir, topic, partition) => return operation(dir),
+                Some(_) => operation,
+                None => return Err(StorageError::Closed),
+            },
+            Err(TryLockError::Poisoned(_)) => return Err(StorageError::Poisoned),
+            Err(TryLockError::WouldBlock) => operation,
+        };
+        self.run(operation).await
+    }
+
     /// The shared log dir itself, for the log cleaner's threads (which lock it only to pick
     /// a log and to swap cleaned segments in).
     pub fn shared_log_dir(&self) -> crate::log::cleaner::SharedLogDir {
@@ -102,6 +131,13 @@ impl Storage {
             reason: error.to_string(),
         })?
     }
+}
+
+/// Whether an append to the partition stays in the page cache: its flush policy never
+/// fsyncs on a count or an age.
+fn page_cache_append(dir: &LogDir, topic: &str, partition: i32) -> bool {
+    dir.log(&TopicPartition::new(topic, partition))
+        .is_some_and(|log| log.config().flush_messages == NEVER && log.config().flush_ms == NEVER)
 }
 
 /// Topics of the log dir with their partition counts.
