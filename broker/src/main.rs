@@ -60,11 +60,13 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    // num.network.threads async workers serve the connections; num.io.threads bounds the
-    // blocking threads that do the log's file I/O and fsyncs.
+    // num.network.threads async workers serve the connections, never more than the machine
+    // has cores (more workers than cores only add wake-ups and work stealing); num.io.threads
+    // bounds the blocking threads that do the log's file I/O and fsyncs.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .worker_threads(config.num_network_threads.max(1))
+        .worker_threads(config.num_network_threads.clamp(1, cores))
         .max_blocking_threads(config.num_io_threads.max(1))
         .thread_name("broker")
         .build()

@@ -80,7 +80,8 @@ pub struct BrokerConfig {
     /// `listener.security.protocol.map`: listener name → PLAINTEXT, SSL, SASL_PLAINTEXT or
     /// SASL_SSL (both upper-cased).
     pub listener_security_protocol_map: BTreeMap<String, String>,
-    /// `num.network.threads`: default 3; the async worker threads serving connections.
+    /// `num.network.threads`: default 3; the async worker threads serving connections (at
+    /// most one per core).
     pub num_network_threads: usize,
     /// `num.io.threads`: default 8; the most blocking threads doing log file I/O at once.
     pub num_io_threads: usize,
