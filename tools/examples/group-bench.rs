@@ -29,6 +29,10 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaResult;
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::json;
+use shared::parse_property;
+
+#[path = "shared/mod.rs"]
+mod shared;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -62,15 +66,6 @@ struct Common {
     /// Any librdkafka property for the benchmark's clients, repeatable: -X key=value.
     #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = parse_property)]
     properties: Vec<(String, String)>,
-}
-
-fn parse_property(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => {
-            Ok((key.trim().to_owned(), value.trim().to_owned()))
-        }
-        _ => Err(format!("expected key=value, got `{text}`")),
-    }
 }
 
 /// A client configuration: bootstrap, then every `-X`.
@@ -129,24 +124,9 @@ fn main() {
     }
 }
 
+/// The summary line (three decimals).
 fn print_summary(json: bool, mode: &str, fields: &[(&str, serde_json::Value)]) {
-    if json {
-        let mut object = serde_json::Map::new();
-        object.insert("mode".to_owned(), json!(mode));
-        for (key, value) in fields {
-            object.insert((*key).to_owned(), value.clone());
-        }
-        println!("{}", serde_json::Value::Object(object));
-    } else {
-        let text: Vec<String> = fields
-            .iter()
-            .map(|(key, value)| match value.as_f64() {
-                Some(float) if value.is_f64() => format!("{key}={float:.3}"),
-                _ => format!("{key}={value}"),
-            })
-            .collect();
-        println!("{mode} {}", text.join(" "));
-    }
+    shared::print_summary(json, mode, fields, 3);
 }
 
 /// A unique suffix for topic and group names of this run.

@@ -7,92 +7,23 @@
 //! and execute mode (and a consumer then reads from the reset position), deletes groups
 //! and offsets, and reports Kafka's errors (unknown group, active group, missing options).
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use testkit::{wait_until, BrokerProcess, CoordinatorProcess};
+use support::{binary, create_topic, run, text, TestBroker};
+use testkit::wait_until;
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A coordinator and one broker with quick group settings.
-struct TestBroker {
-    broker: BrokerProcess,
-    _coordinator: CoordinatorProcess,
-}
-
-impl TestBroker {
-    fn start() -> TestBroker {
-        let coordinator = CoordinatorProcess::start(&sibling("coordinator"), &[]).unwrap();
-        let broker = BrokerProcess::start(
-            &sibling("broker"),
-            &coordinator.connect_string(),
-            0,
-            &[
-                ("auto.create.topics.enable", "false"),
-                ("offsets.topic.num.partitions", "3"),
-                ("group.initial.rebalance.delay.ms", "0"),
-            ],
-        )
-        .unwrap();
-        TestBroker {
-            broker,
-            _coordinator: coordinator,
-        }
-    }
-
-    fn address(&self) -> String {
-        self.broker.bootstrap()
-    }
-}
-
-fn sibling(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_kafka-consumer-groups")).with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p broker -p coordinator`",
-        path.display()
-    );
-    path
-}
-
-fn binary(name: &str) -> PathBuf {
-    match name {
-        "kafka-topics" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-topics")),
-        "kafka-console-producer" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-console-producer")),
-        "kafka-console-consumer" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-console-consumer")),
-        "kafka-consumer-groups" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-consumer-groups")),
-        other => panic!("no binary {other}"),
-    }
-}
-
-fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(binary(name)).args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn create_topic(broker: &TestBroker, topic: &str, partitions: &str) {
-    let out = run(
-        "kafka-topics",
-        &[
-            "--create",
-            "--topic",
-            topic,
-            "--partitions",
-            partitions,
-            "--replication-factor",
-            "1",
-            "--bootstrap-server",
-            &broker.address(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-}
+/// Quick group settings: few offsets partitions, no initial rebalance delay.
+const GROUP_BROKER: [(&str, &str); 2] = [
+    ("offsets.topic.num.partitions", "3"),
+    ("group.initial.rebalance.delay.ms", "0"),
+];
 
 fn produce(broker: &TestBroker, topic: &str, lines: &[String]) {
     let address = broker.address();
@@ -187,7 +118,7 @@ impl Drop for Background {
 
 #[test]
 fn group_consumer_resumes_after_its_committed_offsets_and_describe_shows_lag() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&GROUP_BROKER);
     create_topic(&broker, "orders", "2");
     let first = values("first", 0..6);
     produce(&broker, "orders", &first);
@@ -283,7 +214,7 @@ fn group_consumer_resumes_after_its_committed_offsets_and_describe_shows_lag() {
 
 #[test]
 fn members_and_state_while_a_consumer_runs_and_active_groups_are_protected() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&GROUP_BROKER);
     create_topic(&broker, "clicks", "2");
     produce(&broker, "clicks", &values("c", 0..4));
     let consumer = Background::start(&broker, "clicks", "live");
@@ -390,7 +321,7 @@ fn members_and_state_while_a_consumer_runs_and_active_groups_are_protected() {
 
 #[test]
 fn reset_offsets_scenarios_dry_run_and_execute() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&GROUP_BROKER);
     create_topic(&broker, "events", "1");
     produce(&broker, "events", &values("e", 0..10));
     consume(
@@ -497,7 +428,7 @@ fn reset_offsets_scenarios_dry_run_and_execute() {
 
 #[test]
 fn delete_offsets_and_groups() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&GROUP_BROKER);
     create_topic(&broker, "logs", "2");
     create_topic(&broker, "audit", "1");
     produce(&broker, "logs", &values("l", 0..4));
@@ -570,7 +501,7 @@ fn delete_offsets_and_groups() {
 
 #[test]
 fn errors_and_missing_options_follow_kafka() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&GROUP_BROKER);
     let out = run("kafka-consumer-groups", &["--list"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -653,7 +584,7 @@ fn member_rows(broker: &TestBroker, group: &str) -> Vec<(String, String)> {
 
 #[test]
 fn console_consumers_of_one_group_share_partitions_and_rebalance() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&GROUP_BROKER);
     create_topic(&broker, "shared", "2");
     let first = Background::start(&broker, "shared", "pair");
     wait_until(

@@ -4,109 +4,16 @@
 //! sequence, keys, every compression codec, partition and offset selection, the consumer's
 //! timeout, topic create/list/describe/alter/delete and their errors, and the perf tools.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 use std::time::Duration;
 
-use testkit::{BrokerProcess, CoordinatorProcess};
+use support::{run, run_with_stdin, text, TestBroker};
 
-/// A coordinator and one broker, both the real binaries from this target dir.
-struct TestBroker {
-    broker: BrokerProcess,
-    _coordinator: CoordinatorProcess,
-}
-
-impl TestBroker {
-    fn start() -> TestBroker {
-        let coordinator = CoordinatorProcess::start(&sibling("coordinator"), &[]).unwrap();
-        let broker = BrokerProcess::start(
-            &sibling("broker"),
-            &coordinator.connect_string(),
-            0,
-            &[("auto.create.topics.enable", "false")],
-        )
-        .unwrap();
-        TestBroker {
-            broker,
-            _coordinator: coordinator,
-        }
-    }
-
-    fn address(&self) -> String {
-        self.broker.bootstrap()
-    }
-}
-
-/// A binary of another package, beside this package's binaries in the target dir (built by
-/// `cargo test --workspace`, or `cargo build -p broker -p coordinator`).
-fn sibling(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_kafka-topics")).with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p broker -p coordinator`",
-        path.display()
-    );
-    path
-}
-
-fn binary(name: &str) -> PathBuf {
-    match name {
-        "kafka-topics" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-topics")),
-        "kafka-console-producer" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-console-producer")),
-        "kafka-console-consumer" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-console-consumer")),
-        "kafka-producer-perf-test" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-producer-perf-test")),
-        "kafka-consumer-perf-test" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-consumer-perf-test")),
-        other => panic!("no binary {other}"),
-    }
-}
-
-fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(binary(name)).args(args).output().unwrap()
-}
-
-fn run_with_stdin(name: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(binary(name))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
+/// `kafka-topics --create`, checking Kafka's confirmation line.
 fn create_topic(broker: &TestBroker, topic: &str, partitions: &str) {
-    let out = run(
-        "kafka-topics",
-        &[
-            "--create",
-            "--topic",
-            topic,
-            "--partitions",
-            partitions,
-            "--replication-factor",
-            "1",
-            "--bootstrap-server",
-            &broker.address(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let out = support::create_topic(broker, topic, partitions);
     assert_eq!(text(&out.stdout), format!("Created topic {topic}.\n"));
 }
 
@@ -135,7 +42,7 @@ fn consume(broker: &TestBroker, topic: &str, extra: &[&str]) -> Output {
 
 #[test]
 fn quickstart_create_list_describe_produce_consume() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     let address = broker.address();
     create_topic(&broker, "quickstart-events", "1");
 
@@ -198,7 +105,7 @@ fn quickstart_create_list_describe_produce_consume() {
 
 #[test]
 fn keys_are_parsed_and_printed_with_partition_offset_and_timestamp() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     create_topic(&broker, "keyed", "3");
     produce(
         &broker,
@@ -261,7 +168,7 @@ fn keys_are_parsed_and_printed_with_partition_offset_and_timestamp() {
 
 #[test]
 fn every_compression_codec_round_trips() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
         let topic = format!("codec-{codec}");
         create_topic(&broker, &topic, "1");
@@ -294,7 +201,7 @@ fn every_compression_codec_round_trips() {
 
 #[test]
 fn partition_and_offset_select_where_reading_starts() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     create_topic(&broker, "offsets", "1");
     produce(&broker, "offsets", &["--sync"], "m0\nm1\nm2\nm3\nm4\n");
     let from_two = consume(
@@ -324,7 +231,7 @@ fn partition_and_offset_select_where_reading_starts() {
 
 #[test]
 fn timeout_ms_ends_the_consumer_with_kafkas_lines() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     create_topic(&broker, "quiet", "2");
     produce(&broker, "quiet", &[], "only\n");
     let started = std::time::Instant::now();
@@ -359,7 +266,7 @@ fn timeout_ms_ends_the_consumer_with_kafkas_lines() {
 
 #[test]
 fn topic_command_errors_match_kafka() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     let address = broker.address();
     create_topic(&broker, "dup", "1");
     let again = run(
@@ -424,7 +331,7 @@ fn topic_command_errors_match_kafka() {
 
 #[test]
 fn delete_prints_nothing_and_removes_the_topic() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     let address = broker.address();
     create_topic(&broker, "doomed", "1");
     let deleted = run(
@@ -459,7 +366,7 @@ fn delete_prints_nothing_and_removes_the_topic() {
 
 #[test]
 fn alter_adds_partitions() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     let address = broker.address();
     create_topic(&broker, "growing", "1");
     let altered = run(
@@ -490,7 +397,7 @@ fn alter_adds_partitions() {
 
 #[test]
 fn describe_lists_topic_config_overrides() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     let address = broker.address();
     let out = run(
         "kafka-topics",
@@ -524,7 +431,7 @@ fn describe_lists_topic_config_overrides() {
 
 #[test]
 fn perf_tools_report_in_kafkas_format() {
-    let broker = TestBroker::start();
+    let broker = TestBroker::start(&[]);
     let address = broker.address();
     create_topic(&broker, "perf", "2");
     let bootstrap = format!("bootstrap.servers={address}");

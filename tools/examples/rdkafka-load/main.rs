@@ -26,6 +26,8 @@
 //! are in milliseconds. The exit status is 1 when any record failed or did not arrive.
 
 mod native;
+#[path = "../shared/mod.rs"]
+mod shared;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,6 +43,7 @@ use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, Producer as _};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::json;
+use shared::parse_property;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -151,15 +154,6 @@ struct LatencyArgs {
     /// Duration of the run in seconds.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-}
-
-fn parse_property(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => {
-            Ok((key.trim().to_owned(), value.trim().to_owned()))
-        }
-        _ => Err(format!("expected key=value, got `{text}`")),
-    }
 }
 
 fn main() {
@@ -344,29 +338,9 @@ fn random_payload(size: usize) -> Vec<u8> {
     (0..size).map(|_| rng.random_range(b'A'..=b'Z')).collect()
 }
 
-/// The summary line: `mode key=value …`, or JSON.
+/// The summary line (two decimals).
 fn print_summary(json: bool, mode: &str, fields: &[(&str, serde_json::Value)]) {
-    if json {
-        let mut object = serde_json::Map::new();
-        object.insert("mode".to_owned(), json!(mode));
-        for (key, value) in fields {
-            object.insert((*key).to_owned(), value.clone());
-        }
-        println!("{}", serde_json::Value::Object(object));
-    } else {
-        let text: Vec<String> = fields
-            .iter()
-            .map(|(key, value)| match value {
-                serde_json::Value::String(text) => format!("{key}={text}"),
-                serde_json::Value::Number(number) => match number.as_f64() {
-                    Some(float) if number.is_f64() => format!("{key}={float:.2}"),
-                    _ => format!("{key}={number}"),
-                },
-                other => format!("{key}={other}"),
-            })
-            .collect();
-        println!("{mode} {}", text.join(" "));
-    }
+    shared::print_summary(json, mode, fields, 2);
 }
 
 const MB: f64 = 1024.0 * 1024.0;
