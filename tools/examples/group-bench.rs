@@ -341,12 +341,10 @@ fn commits(args: &CommitArgs) -> anyhow::Result<bool> {
         .context("first commit")?;
     let timeout = Duration::from_secs(common.timeout_s);
     let start = Instant::now();
+    // One list, its offsets moved forward for each commit (librdkafka copies it per call).
     for index in 0..args.count {
         let offset = i64::try_from(index + 1).unwrap_or(i64::MAX);
-        let mut offsets = TopicPartitionList::with_capacity(1);
-        for partition in 0..args.partitions {
-            offsets.add_partition_offset(&topic, partition, Offset::Offset(offset))?;
-        }
+        offsets.set_all_offsets(Offset::Offset(offset))?;
         consumer.commit(&offsets, CommitMode::Async)?;
         if index % 256 == 0 {
             let _ = consumer.poll(Duration::ZERO);

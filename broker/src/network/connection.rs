@@ -2,7 +2,7 @@
 //! its API and version require (flexible versions use header v2), check the version against
 //! what this broker advertises, hand the body to [`handler::dispatch`], and write the
 //! response frame. Requests are served one at a time, so responses go out in request order
-//! with the request's correlation id.
+//! with the request's correlation id; answers to pipelined requests leave together.
 //!
 //! Outcomes chosen as Kafka does: an ApiVersions request of a version this broker does not
 //! serve is answered with an ApiVersions v0 body carrying UNSUPPORTED_VERSION and the
@@ -31,9 +31,82 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     let max_size = context.options.socket_request_max_bytes;
-    while let Some(frame) = read_frame(&mut reader, max_size).await? {
+    // Responses to pipelined requests are sent together: while the next request is already
+    // whole in the read buffer the answer waits for it, and they leave in one write. Before
+    // waiting on the socket, or serving a request that may wait (a long-poll fetch, a group
+    // join), whatever is pending goes out first.
+    let mut pending: Vec<Bytes> = Vec::new();
+    loop {
+        if !next_frame_buffered(reader.buffer()) {
+            write_pending(&mut writer, &mut pending).await?;
+        }
+        let Some(frame) = read_frame(&mut reader, max_size).await? else {
+            break;
+        };
+        if may_wait(&frame) {
+            write_pending(&mut writer, &mut pending).await?;
+        }
         if let Some(response) = handle_request(&context, frame, peer).await? {
-            writer.write_all(&response).await?;
+            // Large answers (fetched records) go out at once rather than being copied
+            // together with others.
+            let large = response.len() > COALESCE_LIMIT;
+            pending.push(response);
+            if large {
+                write_pending(&mut writer, &mut pending).await?;
+            }
+        }
+    }
+    write_pending(&mut writer, &mut pending).await?;
+    Ok(())
+}
+
+/// Responses up to this size may wait to leave with the next ones.
+const COALESCE_LIMIT: usize = 64 * 1024;
+
+/// Whether `buffered` starts with a whole request frame.
+fn next_frame_buffered(buffered: &[u8]) -> bool {
+    match buffered.get(..4) {
+        Some(&[a, b, c, d]) => usize::try_from(i32::from_be_bytes([a, b, c, d]))
+            .is_ok_and(|size| buffered.len() >= 4 + size),
+        _ => false,
+    }
+}
+
+/// Whether the request in `frame` may be held by its handler (long-poll fetch, group join
+/// and sync), so earlier answers must not wait behind it.
+fn may_wait(frame: &Bytes) -> bool {
+    let key = match frame.get(..2) {
+        Some(&[k0, k1]) => i16::from_be_bytes([k0, k1]),
+        _ => return true,
+    };
+    [
+        ApiKey::Fetch,
+        ApiKey::JoinGroup,
+        ApiKey::SyncGroup,
+        ApiKey::Produce,
+    ]
+    .iter()
+    .any(|api| *api as i16 == key)
+}
+
+/// Writes every pending response, in order, with as few writes as the socket allows.
+async fn write_pending(
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    pending: &mut Vec<Bytes>,
+) -> Result<(), NetworkError> {
+    match pending.len() {
+        0 => {}
+        1 => {
+            if let Some(response) = pending.pop() {
+                writer.write_all(&response).await?;
+            }
+        }
+        _ => {
+            let mut joined = bytes::BytesMut::with_capacity(pending.iter().map(Bytes::len).sum());
+            for response in pending.drain(..) {
+                joined.extend_from_slice(&response);
+            }
+            writer.write_all(&joined).await?;
         }
     }
     Ok(())
