@@ -8,6 +8,7 @@
 mod support;
 
 use support::RawClient as Client;
+use support::{coordinator_binary, name};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,17 +34,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn broker_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_broker"))
-}
-
-/// The coordinator binary sits beside the broker binary in the same target dir.
-fn coordinator_binary() -> PathBuf {
-    let path = broker_binary().with_file_name("coordinator");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p coordinator` (or `cargo test --workspace`)",
-        path.display()
-    );
-    path
 }
 
 fn start_coordinator() -> CoordinatorProcess {
@@ -73,10 +63,6 @@ async fn exists(client: &zookeeper_client::Client, path: &str) -> bool {
 
 // ---------------------------------------------------------------------------------------
 // A minimal Kafka client.
-
-fn name(topic: &str) -> TopicName {
-    TopicName(StrBytes::from_string(topic.to_owned()))
-}
 
 fn create_request(topic: &str, partitions: i32, replication_factor: i16) -> CreateTopicsRequest {
     let mut creatable = CreatableTopic::default();

@@ -8,6 +8,7 @@
 mod support;
 
 use support::RawClient as Client;
+use support::{coordinator_binary, name};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -80,10 +81,6 @@ async fn start_with(segment_bytes: i64) -> (BrokerHandle, Env) {
 
 async fn start() -> (BrokerHandle, Env) {
     start_with(1 << 30).await
-}
-
-fn name(topic: &str) -> TopicName {
-    TopicName(StrBytes::from_string(topic.to_owned()))
 }
 
 async fn create_topic(client: &mut Client, topic: &str) {
@@ -500,22 +497,6 @@ async fn a_two_billion_element_array_count_closes_only_that_connection() {
     let response = healthy.call(&ApiVersionsRequest::default(), 3).await;
     assert_eq!(response.error_code, 0);
     broker.stop().await.unwrap();
-}
-
-/// The coordinator binary beside this test's target dir (`cargo build -p coordinator`).
-fn coordinator_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("coordinator");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p coordinator` (or `cargo test --workspace`)",
-        path.display()
-    );
-    path
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,8 +14,8 @@
 mod support;
 
 use support::RawClient as Client;
+use support::{coordinator_binary, Guard};
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use broker::group::OFFSETS_TOPIC;
@@ -42,21 +42,6 @@ use testkit::CoordinatorProcess;
 
 /// How long any wait in these tests may take.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-fn coordinator_binary() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_broker")).with_file_name("coordinator");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p coordinator` (or `cargo test --workspace`)",
-        path.display()
-    );
-    path
-}
-
-struct Guard {
-    _dir: tempfile::TempDir,
-    _coordinator: CoordinatorProcess,
-}
 
 /// A broker (id 7) whose group settings suit fast tests (offsets replication factor 1,
 /// 5 offsets partitions, no initial delay, sessions from 100 ms), changed by `adjust`.

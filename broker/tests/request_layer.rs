@@ -8,8 +8,8 @@
 mod support;
 
 use support::RawClient as Client;
+use support::{coordinator_binary, name, Guard};
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use broker::record::BatchBuilder;
@@ -21,27 +21,10 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Encodable, Request, StrBytes};
+use kafka_protocol::protocol::{Encodable, Request};
 use kafka_protocol::ResponseError;
 use testkit::CoordinatorProcess;
 use tokio::io::AsyncWriteExt;
-
-/// The coordinator binary sits beside the broker binary in the same target dir.
-fn coordinator_binary() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_broker")).with_file_name("coordinator");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p coordinator` (or `cargo test --workspace`)",
-        path.display()
-    );
-    path
-}
-
-/// What a test broker needs kept alive: its log dir and its coordinator.
-struct Guard {
-    _dir: tempfile::TempDir,
-    _coordinator: CoordinatorProcess,
-}
 
 fn options_for(coordinator: &CoordinatorProcess, dir: &tempfile::TempDir) -> ServerOptions {
     let mut options = ServerOptions::new(dir.path().join("logs"));
@@ -67,10 +50,6 @@ async fn start() -> (BrokerHandle, Guard) {
             _coordinator: coordinator,
         },
     )
-}
-
-fn name(topic: &str) -> TopicName {
-    TopicName(StrBytes::from_string(topic.to_owned()))
 }
 
 async fn create_topic(client: &mut Client, topic: &str, partitions: i32) -> CreateTopicsResponse {

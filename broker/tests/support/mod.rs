@@ -1,14 +1,16 @@
 //! What the protocol-level broker tests share: [`RawClient`], a bare Kafka connection built
 //! on the `kafka-protocol` crate (encode a request with its header, frame it, read the
 //! response frame, decode and check its correlation id), with raw access to the socket for
-//! the malformed frames a real client would never send.
+//! the malformed frames a real client would never send; [`coordinator_binary`] and
+//! [`Guard`] for an in-process broker on a real coordinator; [`name`] for topic names.
 #![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{RequestHeader, ResponseHeader};
+use kafka_protocol::messages::{RequestHeader, ResponseHeader, TopicName};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -91,4 +93,26 @@ impl RawClient {
             Ok(Ok(0) | Err(_))
         )
     }
+}
+
+/// The coordinator binary, beside the broker binary in the same target dir.
+pub fn coordinator_binary() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_BIN_EXE_broker")).with_file_name("coordinator");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p coordinator` (or `cargo test --workspace`)",
+        path.display()
+    );
+    path
+}
+
+/// What an in-process test broker needs kept alive: its log dir and its coordinator.
+pub struct Guard {
+    pub _dir: tempfile::TempDir,
+    pub _coordinator: testkit::CoordinatorProcess,
+}
+
+/// A topic name for a request.
+pub fn name(topic: &str) -> TopicName {
+    TopicName(StrBytes::from_string(topic.to_owned()))
 }
