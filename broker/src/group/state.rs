@@ -647,12 +647,17 @@ impl Group {
         if let Some(delay) = self.initial_delay {
             self.join_deadline = Some((now + config.initial_rebalance_delay).min(delay.limit));
         }
+        self.rebalance_for_join(config, now, now_ms);
+        Reply::Pending(receiver)
+    }
+
+    /// A (re)join counts towards the rebalance under way, or starts one.
+    fn rebalance_for_join(&mut self, config: &GroupConfig, now: Instant, now_ms: i64) {
         if self.state == GroupState::PreparingRebalance {
             self.try_complete_join(now, now_ms);
         } else {
             self.prepare_rebalance(config, now, now_ms);
         }
-        Reply::Pending(receiver)
     }
 
     fn update_member_and_rebalance(
@@ -676,11 +681,7 @@ impl Group {
             }));
             member.awaiting_join = Some(sender);
         }
-        if self.state == GroupState::PreparingRebalance {
-            self.try_complete_join(now, now_ms);
-        } else {
-            self.prepare_rebalance(config, now, now_ms);
-        }
+        self.rebalance_for_join(config, now, now_ms);
         Reply::Pending(receiver)
     }
 

@@ -130,12 +130,11 @@ async fn append(
     }
     drop(batches);
     let leader_epoch = context.leader_epoch(topic, partition);
-    let name = topic.to_owned();
-    let topic = topic.to_owned();
+    let owned = topic.to_owned();
     let appended = context
         .storage
-        .run_append(&name, partition, move |dir| {
-            let log = partition_log_mut(dir, &topic, partition)?;
+        .run_append(topic, partition, move |dir| {
+            let log = partition_log_mut(dir, &owned, partition)?;
             let mut bytes = records.to_vec();
             let timestamp_type = log.config().message_timestamp_type;
             let info = log.append_as_leader(&mut bytes, timestamp_type, leader_epoch)?;

@@ -73,7 +73,8 @@ fn next_frame_buffered(buffered: &[u8]) -> bool {
 }
 
 /// Whether the request in `frame` may be held by its handler (long-poll fetch, group join
-/// and sync), so earlier answers must not wait behind it.
+/// and sync; produce, whose acks=all answer waits for the in-sync replicas once there is
+/// replication), so earlier answers must not wait behind it.
 fn may_wait(frame: &Bytes) -> bool {
     let key = match frame.get(..2) {
         Some(&[k0, k1]) => i16::from_be_bytes([k0, k1]),

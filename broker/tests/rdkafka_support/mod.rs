@@ -19,15 +19,18 @@
 //! may block in librdkafka calls. A restart keeps the port and the log dir.
 #![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing)]
 
+#[path = "../support/mod.rs"]
+mod raw;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, RequestHeader, ResponseHeader, TopicName};
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use kafka_protocol::messages::{ProduceRequest, TopicName};
+use kafka_protocol::protocol::{Request, StrBytes};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
@@ -353,27 +356,13 @@ impl RawClient {
     pub fn call<R: Request>(&mut self, request: &R, version: i16) -> R::Response {
         let correlation_id = self.next_correlation;
         self.next_correlation += 1;
-        let mut header = RequestHeader::default();
-        header.request_api_key = R::KEY;
-        header.request_api_version = version;
-        header.correlation_id = correlation_id;
-        header.client_id = Some(StrBytes::from_static_str("raw-e2e"));
-        let mut payload = BytesMut::new();
-        header
-            .encode(&mut payload, R::header_version(version))
-            .unwrap();
-        request.encode(&mut payload, version).unwrap();
+        let payload = raw::encode_request(request, version, correlation_id, "raw-e2e");
         let mut frame = BytesMut::new();
         frame.put_i32(i32::try_from(payload.len()).unwrap());
         frame.put_slice(&payload);
         self.write(&frame);
-        let mut payload = self.read_frame().expect("the broker closed the connection");
-        let header_version = <R::Response as HeaderVersion>::header_version(version);
-        let header = ResponseHeader::decode(&mut payload, header_version).unwrap();
-        assert_eq!(header.correlation_id, correlation_id);
-        let response = R::Response::decode(&mut payload, version).unwrap();
-        assert!(!payload.has_remaining(), "trailing bytes in the response");
-        response
+        let payload = self.read_frame().expect("the broker closed the connection");
+        raw::decode_response::<R>(payload, version, correlation_id)
     }
 
     /// The next response frame, or `None` once the broker closed the connection.

@@ -33,32 +33,18 @@ impl RawClient {
     pub async fn send<R: Request>(&mut self, request: &R, version: i16) -> i32 {
         let correlation_id = self.next_correlation;
         self.next_correlation += 1;
-        let mut header = RequestHeader::default();
-        header.request_api_key = R::KEY;
-        header.request_api_version = version;
-        header.correlation_id = correlation_id;
-        header.client_id = Some(StrBytes::from_static_str("broker-test"));
-        let mut payload = BytesMut::new();
-        header
-            .encode(&mut payload, R::header_version(version))
-            .unwrap();
-        request.encode(&mut payload, version).unwrap();
+        let payload = encode_request(request, version, correlation_id, "broker-test");
         self.write_frame(&payload).await;
         correlation_id
     }
 
     /// Reads the response to the request sent with `correlation_id`.
     pub async fn receive<R: Request>(&mut self, version: i16, correlation_id: i32) -> R::Response {
-        let mut payload = self
+        let payload = self
             .read_frame()
             .await
             .expect("the broker closed the connection");
-        let header_version = <R::Response as HeaderVersion>::header_version(version);
-        let header = ResponseHeader::decode(&mut payload, header_version).unwrap();
-        assert_eq!(header.correlation_id, correlation_id);
-        let response = R::Response::decode(&mut payload, version).unwrap();
-        assert!(!payload.has_remaining(), "trailing bytes in response");
-        response
+        decode_response::<R>(payload, version, correlation_id)
     }
 
     pub async fn call<R: Request>(&mut self, request: &R, version: i16) -> R::Response {
@@ -115,4 +101,39 @@ pub struct Guard {
 /// A topic name for a request.
 pub fn name(topic: &str) -> TopicName {
     TopicName(StrBytes::from_string(topic.to_owned()))
+}
+
+/// A request's header (with `client_id`) and body at `version`, without the size prefix.
+pub fn encode_request<R: Request>(
+    request: &R,
+    version: i16,
+    correlation_id: i32,
+    client_id: &'static str,
+) -> BytesMut {
+    let mut header = RequestHeader::default();
+    header.request_api_key = R::KEY;
+    header.request_api_version = version;
+    header.correlation_id = correlation_id;
+    header.client_id = Some(StrBytes::from_static_str(client_id));
+    let mut payload = BytesMut::new();
+    header
+        .encode(&mut payload, R::header_version(version))
+        .unwrap();
+    request.encode(&mut payload, version).unwrap();
+    payload
+}
+
+/// Decodes a response frame's payload: its header must carry `correlation_id` and the body
+/// must use every byte.
+pub fn decode_response<R: Request>(
+    mut payload: Bytes,
+    version: i16,
+    correlation_id: i32,
+) -> R::Response {
+    let header_version = <R::Response as HeaderVersion>::header_version(version);
+    let header = ResponseHeader::decode(&mut payload, header_version).unwrap();
+    assert_eq!(header.correlation_id, correlation_id);
+    let response = R::Response::decode(&mut payload, version).unwrap();
+    assert!(!payload.has_remaining(), "trailing bytes in the response");
+    response
 }

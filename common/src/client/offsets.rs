@@ -184,7 +184,9 @@ pub fn fetch_result(
             }
             Ok(())
         };
-    if version >= 8 {
+    // v8+ answers per group, older versions at the top level: (topic, partition, offset,
+    // error code) either way.
+    let (error_code, partitions): (i16, Vec<(&str, i32, i64, i16)>) = if version >= 8 {
         let Some(entry) = response
             .groups
             .iter()
@@ -192,33 +194,35 @@ pub fn fetch_result(
         else {
             return Err(group_error(ResponseError::UnknownServerError));
         };
-        if let Some(error) = ResponseError::try_from_code(entry.error_code) {
-            return Err(group_error(error));
-        }
-        for topic in &entry.topics {
-            for partition in &topic.partitions {
-                record(
+        let partitions = entry.topics.iter().flat_map(|topic| {
+            topic.partitions.iter().map(|p| {
+                (
                     topic.name.0.as_str(),
-                    partition.partition_index,
-                    partition.committed_offset,
-                    partition.error_code,
-                )?;
-            }
-        }
+                    p.partition_index,
+                    p.committed_offset,
+                    p.error_code,
+                )
+            })
+        });
+        (entry.error_code, partitions.collect())
     } else {
-        if let Some(error) = ResponseError::try_from_code(response.error_code) {
-            return Err(group_error(error));
-        }
-        for topic in &response.topics {
-            for partition in &topic.partitions {
-                record(
+        let partitions = response.topics.iter().flat_map(|topic| {
+            topic.partitions.iter().map(|p| {
+                (
                     topic.name.0.as_str(),
-                    partition.partition_index,
-                    partition.committed_offset,
-                    partition.error_code,
-                )?;
-            }
-        }
+                    p.partition_index,
+                    p.committed_offset,
+                    p.error_code,
+                )
+            })
+        });
+        (response.error_code, partitions.collect())
+    };
+    if let Some(error) = ResponseError::try_from_code(error_code) {
+        return Err(group_error(error));
+    }
+    for (topic, partition, offset, code) in partitions {
+        record(topic, partition, offset, code)?;
     }
     Ok(offsets)
 }

@@ -261,25 +261,17 @@ impl ConsumerGroupsArgs {
                 )));
             }
         }
-        if has_group && self.all_groups {
-            return Err(usage(
-                "Option \"[group]\" can't be used with option \"[all-groups]\"",
-            ));
-        }
-        if has_group && self.list {
-            return Err(usage(
-                "Option \"[group]\" can't be used with option \"[list]\"",
-            ));
-        }
-        if has_topic && self.list {
-            return Err(usage(
-                "Option \"[topic]\" can't be used with option \"[list]\"",
-            ));
-        }
-        if has_topic && self.describe {
-            return Err(usage(
-                "Option \"[topic]\" can't be used with option \"[describe]\"",
-            ));
+        // Pairs of options that exclude each other, checked in Kafka's order.
+        let clashes = [
+            (has_group && self.all_groups, "group", "all-groups"),
+            (has_group && self.list, "group", "list"),
+            (has_topic && self.list, "topic", "list"),
+            (has_topic && self.describe, "topic", "describe"),
+        ];
+        if let Some((_, first, second)) = clashes.iter().find(|(clash, ..)| *clash) {
+            return Err(usage(format!(
+                "Option \"[{first}]\" can't be used with option \"[{second}]\""
+            )));
         }
         if let Some(timeout) = &self.timeout {
             long("timeout", timeout)?;

@@ -265,6 +265,17 @@ async fn clamp_into_log(
     Ok(planned)
 }
 
+/// The first offsets at or after `timestamp` (`--to-datetime`, `--by-duration`).
+async fn by_timestamp(
+    client: &Client,
+    partitions: &[(String, i32)],
+    timestamp: i64,
+    out: &mut dyn Write,
+) -> Result<OffsetMap, KafkaToolError> {
+    let spec = OffsetSpec::Timestamp(timestamp);
+    by_spec(client, partitions, spec, "offset by timestamp", out).await
+}
+
 /// Offsets by log position (`spec`), failing as Kafka does when a partition has none.
 async fn by_spec(
     client: &Client,
@@ -396,28 +407,11 @@ async fn prepare(
             clamp_into_log(client, requested, err).await
         }
         Scenario::ToDatetime(text) => {
-            let timestamp = parse_datetime(&text)?;
-            let what = "offset by timestamp";
-            by_spec(
-                client,
-                &partitions,
-                OffsetSpec::Timestamp(timestamp),
-                what,
-                out,
-            )
-            .await
+            by_timestamp(client, &partitions, parse_datetime(&text)?, out).await
         }
         Scenario::ByDuration(text) => {
             let timestamp = now_millis().saturating_sub(parse_duration(&text)?);
-            let what = "offset by timestamp";
-            by_spec(
-                client,
-                &partitions,
-                OffsetSpec::Timestamp(timestamp),
-                what,
-                out,
-            )
-            .await
+            by_timestamp(client, &partitions, timestamp, out).await
         }
         Scenario::ToCurrent => {
             let committed = client.group_offsets(group).await?;
