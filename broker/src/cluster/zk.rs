@@ -156,44 +156,49 @@ pub async fn register_broker(
 ) -> Result<i64, ClusterError> {
     let path = paths::broker_id(broker_id);
     let json = registration.to_json();
-    let mut multi = client.new_multi_writer();
-    let built = multi
-        .add_create(&path, &[], &ephemeral())
-        .and_then(|()| multi.add_set_data(&path, &json, Some(0)));
-    built.map_err(ClusterError::zookeeper("register", &path))?;
-    match multi.commit().await {
-        Ok(results) => {
-            for result in results {
-                if let MultiWriteResult::SetData { stat } = result {
-                    return Ok(stat.czxid);
+    loop {
+        let mut multi = client.new_multi_writer();
+        let built = multi
+            .add_create(&path, &[], &ephemeral())
+            .and_then(|()| multi.add_set_data(&path, &json, Some(0)));
+        built.map_err(ClusterError::zookeeper("register", &path))?;
+        match multi.commit().await {
+            Ok(results) => {
+                for result in results {
+                    if let MultiWriteResult::SetData { stat } = result {
+                        return Ok(stat.czxid);
+                    }
                 }
+                let (_, stat) = client
+                    .get_data(&path)
+                    .await
+                    .map_err(ClusterError::zookeeper("get", &path))?;
+                return Ok(stat.czxid);
             }
-            let (_, stat) = client
-                .get_data(&path)
-                .await
-                .map_err(ClusterError::zookeeper("get", &path))?;
-            Ok(stat.czxid)
-        }
-        Err(MultiWriteError::OperationFailed {
-            source: zookeeper_client::Error::NodeExists,
-            ..
-        }) => {
-            let (_, stat) = client
-                .get_data(&path)
-                .await
-                .map_err(ClusterError::zookeeper("get", &path))?;
-            let session = client.session_id().0;
-            if stat.ephemeral_owner == session {
-                Ok(stat.czxid)
-            } else {
-                Err(ClusterError::BrokerIdTaken {
-                    path,
-                    owner: stat.ephemeral_owner,
-                    session,
-                })
+            Err(MultiWriteError::OperationFailed {
+                source: zookeeper_client::Error::NodeExists,
+                ..
+            }) => {
+                let stat = match client.get_data(&path).await {
+                    Ok((_, stat)) => stat,
+                    // The holder's session ended between the create and this read: the
+                    // node is free again.
+                    Err(zookeeper_client::Error::NoNode) => continue,
+                    Err(error) => return Err(ClusterError::zookeeper("get", &path)(error)),
+                };
+                let session = client.session_id().0;
+                return if stat.ephemeral_owner == session {
+                    Ok(stat.czxid)
+                } else {
+                    Err(ClusterError::BrokerIdTaken {
+                        path,
+                        owner: stat.ephemeral_owner,
+                        session,
+                    })
+                };
             }
+            Err(error) => return Err(ClusterError::zookeeper("register", &path)(error.into())),
         }
-        Err(error) => Err(ClusterError::zookeeper("register", &path)(error.into())),
     }
 }
 
