@@ -94,6 +94,20 @@ struct Inner {
     notify: Arc<Notify>,
     shutdown: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
+    /// The controller state while this broker is the controller. The refresh loop and the
+    /// handlers of controller requests (ElectLeaders, ControlledShutdown, reassignments)
+    /// take turns on it, so controller decisions never interleave.
+    controller: tokio::sync::Mutex<ControllerState>,
+}
+
+/// What the controller keeps between decisions (empty on every other broker).
+#[derive(Debug, Default)]
+pub struct ControllerState {
+    /// The epoch this broker won, while it is the controller.
+    pub controllership: Option<Controllership>,
+    /// Brokers in controlled shutdown: not elected leader, dropped from ISRs. An id leaves
+    /// the set when its registration goes (or comes back with a new broker epoch).
+    pub shutting_down: BTreeMap<i32, i64>,
 }
 
 /// Milliseconds since the epoch.
@@ -134,6 +148,7 @@ impl Cluster {
                 notify: Arc::new(Notify::new()),
                 shutdown,
                 task: Mutex::new(None),
+                controller: tokio::sync::Mutex::new(ControllerState::default()),
             }),
         })
     }
@@ -197,6 +212,13 @@ impl Cluster {
 
     pub fn options(&self) -> &ClusterOptions {
         &self.inner.options
+    }
+
+    /// The controller state, locked: `controllership` is `Some` only on the controller.
+    /// Hold the guard for the whole decision (plan and writes), never across a wait for
+    /// the image.
+    pub async fn controller(&self) -> tokio::sync::MutexGuard<'_, ControllerState> {
+        self.inner.controller.lock().await
     }
 
     /// The latest metadata snapshot.
@@ -613,7 +635,6 @@ async fn run(inner: Arc<Inner>, registration: BrokerRegistration, storage: Stora
     };
     let mut session_state = first.state_watcher();
     drop(first);
-    let mut controllership: Option<Controllership> = None;
     loop {
         let Ok(client) = client_of(&inner) else {
             return;
@@ -624,7 +645,10 @@ async fn run(inner: Arc<Inner>, registration: BrokerRegistration, storage: Stora
                 let image = Arc::new(image);
                 inner.image.send_replace(Arc::clone(&image));
                 reconcile_logs(&inner, &storage, Arc::clone(&image)).await;
-                match act_as_controller(&client, broker_id, &image, &mut controllership).await {
+                let mut controller = inner.controller.lock().await;
+                let acted = act_as_controller(&client, broker_id, &image, &mut controller).await;
+                drop(controller);
+                match acted {
                     Ok(true) => inner.notify.notify_one(),
                     Ok(false) => {}
                     Err(error) => {
@@ -659,7 +683,7 @@ async fn run(inner: Arc<Inner>, registration: BrokerRegistration, storage: Stora
             tracing::info!(
                 "[ZooKeeperClient Kafka server] Session expired; creating a new session"
             );
-            controllership = None;
+            inner.controller.lock().await.controllership = None;
             let Some(client) = reestablish(&inner, &registration, &mut shutdown).await else {
                 return;
             };
@@ -675,8 +699,9 @@ async fn act_as_controller(
     client: &Client,
     broker_id: i32,
     image: &MetadataImage,
-    controllership: &mut Option<Controllership>,
+    state: &mut ControllerState,
 ) -> Result<bool, ClusterError> {
+    let controllership = &mut state.controllership;
     match image.controller_id {
         None => {
             *controllership = None;
