@@ -65,6 +65,9 @@ fn log_error_code(error: &LogError) -> ResponseError {
         | LogError::MalformedCheckpoint { .. }
         | LogError::Deleted { .. } => ResponseError::KafkaStorageError,
         LogError::InvalidConfig { .. } => ResponseError::UnknownServerError,
+        // Only a follower's own append of fetched batches sees it (it truncates and fetches
+        // again); no client request reaches it.
+        LogError::UnexpectedAppendOffset { .. } => ResponseError::UnknownServerError,
     }
 }
 

@@ -126,6 +126,12 @@ pub fn write(path: &Path, entries: &BTreeMap<TopicPartition, i64>) -> Result<(),
             topic_partition.topic, topic_partition.partition, offset
         ));
     }
+    write_atomically(path, text.as_bytes())
+}
+
+/// Replaces the file at `path` with `bytes` so that a reader sees the old or the new content
+/// whole: written to `<name>.tmp`, fsynced, renamed over `path`, then the directory fsynced.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), LogError> {
     let tmp = tmp_path(path);
     let mut file = OpenOptions::new()
         .write(true)
@@ -133,15 +139,14 @@ pub fn write(path: &Path, entries: &BTreeMap<TopicPartition, i64>) -> Result<(),
         .truncate(true)
         .open(&tmp)
         .map_err(LogError::io("create", &tmp))?;
-    file.write_all(text.as_bytes())
-        .map_err(LogError::io("write", &tmp))?;
+    file.write_all(bytes).map_err(LogError::io("write", &tmp))?;
     file.sync_all().map_err(LogError::io("fsync", &tmp))?;
     drop(file);
     std::fs::rename(&tmp, path).map_err(LogError::io("rename", &tmp))?;
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");
     path.with_file_name(name)

@@ -52,6 +52,15 @@ pub enum LogError {
     /// One append larger than a whole segment may hold.
     #[error("append of {size} bytes exceeds segment.bytes {segment_bytes}")]
     AppendTooLarge { size: usize, segment_bytes: i64 },
+    /// A follower append whose batch starts below the offset the log (or the append's
+    /// previous batch) ends at: its leader's batches overlap what this log holds, so the
+    /// caller truncates or fetches again from `expected`. Nothing of the append was written.
+    #[error("batch {batch_index} of the follower append starts at offset {found}, below the expected {expected}")]
+    UnexpectedAppendOffset {
+        batch_index: usize,
+        expected: i64,
+        found: i64,
+    },
     /// An append with no batches.
     #[error("append holds no record batch")]
     EmptyAppend,

@@ -1,6 +1,10 @@
 //! [`LogDir`]: one log directory — the partition folders in it, its checkpoint files and its
 //! clean-shutdown marker.
 //!
+//! High watermarks: each partition log's is loaded from `replication-offset-checkpoint` on
+//! open (clamped to the recovered log) and written back by [`LogDir::checkpoint`] and
+//! [`LogDir::close`]; in between they live in the logs.
+//!
 //! Files at the log-dir level: `log-start-offset-checkpoint`,
 //! `recovery-point-offset-checkpoint`, `replication-offset-checkpoint`,
 //! `cleaner-offset-checkpoint` (see [`checkpoint`]) and `.kafka_cleanshutdown`, an empty
@@ -35,7 +39,9 @@ pub struct LogDir {
 
 impl LogDir {
     /// Opens (creating if needed) the log dir and every partition folder in it, with
-    /// `config` for all of them (per-topic overrides come with the topic configs).
+    /// `config` for all of them (per-topic overrides come with the topic configs). Each
+    /// log's high watermark comes from `replication-offset-checkpoint` (clamped to the log;
+    /// the log start offset when absent).
     pub fn open(path: &Path, config: LogConfig, clock: Arc<dyn Clock>) -> Result<Self, LogError> {
         std::fs::create_dir_all(path).map_err(LogError::io("create directory", path))?;
         let marker = path.join(CLEAN_SHUTDOWN_MARKER);
@@ -48,6 +54,7 @@ impl LogDir {
         let log_start_offsets =
             checkpoint::read(&path.join(checkpoint::LOG_START_OFFSET_CHECKPOINT))?;
         let cleaner_checkpoints = checkpoint::read(&path.join(checkpoint::CLEANER_CHECKPOINT))?;
+        let high_watermarks = checkpoint::read(&path.join(checkpoint::REPLICATION_CHECKPOINT))?;
         let mut logs = BTreeMap::new();
         let entries = std::fs::read_dir(path).map_err(LogError::io("list directory", path))?;
         for entry in entries {
@@ -75,6 +82,9 @@ impl LogDir {
                 log.set_cleaner_checkpoint(*offset);
                 // When the clean part became clean is not persisted: it counts from now.
                 log.record_clean_pass(*offset, clock.now_ms());
+            }
+            if let Some(high_watermark) = high_watermarks.get(&topic_partition) {
+                log.set_high_watermark(*high_watermark);
             }
             logs.insert(topic_partition, log);
         }
@@ -140,7 +150,8 @@ impl LogDir {
         }
     }
 
-    /// Writes the recovery-point and log-start-offset checkpoints from the logs' state.
+    /// Writes the recovery-point, log-start-offset, cleaner and replication (high watermark)
+    /// checkpoints from the logs' state.
     pub fn checkpoint(&self) -> Result<(), LogError> {
         let recovery_points = self
             .logs
@@ -160,7 +171,8 @@ impl LogDir {
             &self.path.join(checkpoint::LOG_START_OFFSET_CHECKPOINT),
             &log_starts,
         )?;
-        self.write_cleaner_checkpoint()
+        self.write_cleaner_checkpoint()?;
+        self.write_replication_checkpoint()
     }
 
     /// Writes `cleaner-offset-checkpoint`: where the cleaner stopped in each log it cleaned.
@@ -173,14 +185,16 @@ impl LogDir {
         checkpoint::write(&self.path.join(checkpoint::CLEANER_CHECKPOINT), &cleaned)
     }
 
-    /// Writes `replication-offset-checkpoint` (high watermarks, owned by replication).
-    pub fn write_replication_checkpoint(
-        &self,
-        high_watermarks: &BTreeMap<TopicPartition, i64>,
-    ) -> Result<(), LogError> {
+    /// Writes `replication-offset-checkpoint`: every log's high watermark.
+    pub fn write_replication_checkpoint(&self) -> Result<(), LogError> {
+        let high_watermarks: BTreeMap<TopicPartition, i64> = self
+            .logs
+            .iter()
+            .map(|(tp, log)| (tp.clone(), log.high_watermark()))
+            .collect();
         checkpoint::write(
             &self.path.join(checkpoint::REPLICATION_CHECKPOINT),
-            high_watermarks,
+            &high_watermarks,
         )
     }
 
@@ -189,7 +203,8 @@ impl LogDir {
         checkpoint::read(&self.path.join(checkpoint::REPLICATION_CHECKPOINT))
     }
 
-    /// Clean shutdown: closes (flushes) every log, writes the checkpoints, then the marker.
+    /// Clean shutdown: closes (flushes) every log, writes the checkpoints (high watermarks
+    /// included), then the marker.
     pub fn close(self) -> Result<(), LogError> {
         let recovery_points = self
             .logs
@@ -202,6 +217,7 @@ impl LogDir {
             .map(|(tp, log)| (tp.clone(), log.log_start_offset()))
             .collect();
         self.write_cleaner_checkpoint()?;
+        self.write_replication_checkpoint()?;
         for (_, log) in self.logs {
             log.close()?;
         }

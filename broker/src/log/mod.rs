@@ -5,6 +5,8 @@
 //! - [`segment`] — one log file and its indexes: append, read, lookup, recovery.
 //! - [`partition_log`] — [`PartitionLog`]: append, read, roll, flush, retention, truncation,
 //!   recovery on open.
+//! - [`epoch_cache`] — [`LeaderEpochCache`]: the partition's leader epochs and their start
+//!   offsets (`leader-epoch-checkpoint`), for OffsetForLeaderEpoch and follower truncation.
 //! - [`producer_state`] — [`ProducerStates`]: idempotent producers' epochs and last batches
 //!   per partition (duplicates, sequence checks) and their snapshot files.
 //! - [`cleaner`] — log compaction: the cleaner threads, the offset map, the segment
@@ -17,6 +19,7 @@
 pub mod checkpoint;
 pub mod cleaner;
 pub mod config;
+pub mod epoch_cache;
 pub mod error;
 pub mod index;
 pub mod log_dir;
@@ -27,6 +30,7 @@ pub mod segment;
 
 pub use checkpoint::TopicPartition;
 pub use config::{Clock, LogConfig, ManualClock, SystemClock};
+pub use epoch_cache::{EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use error::LogError;
 pub use log_dir::LogDir;
 pub use partition_log::{
@@ -35,5 +39,7 @@ pub use partition_log::{
 };
 pub use producer_state::{ProducerStateError, ProducerStates};
 
+#[cfg(test)]
+mod replication_tests;
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,18 @@
 //! to `<offset>.snapshot` at every roll and at close, and rebuilt on open from the newest
 //! good snapshot plus the batches after it (from the log start when there is none).
 //!
+//! Replication: the log keeps its [`LeaderEpochCache`] (`leader-epoch-checkpoint`) in step
+//! with its data — epochs assigned by leader appends, by a new leader at the log end and by
+//! follower appends (from the batches' stamped epochs); the entries trimmed when the log is
+//! truncated at either end; rebuilt from the batch headers on open only when the cache is
+//! empty while the log holds batches. The high watermark (the offset below which every
+//! replica in sync has the data) lives here too: set by the replication layer, clamped to
+//! `[log_start_offset, log_end_offset]`, lowered by truncation, and checkpointed by
+//! [`LogDir`](super::LogDir) in `replication-offset-checkpoint`. Followers append with
+//! [`PartitionLog::append_as_follower`]: the leader's batches as stored, offsets checked,
+//! not reassigned. Consumers read up to the high watermark with
+//! [`PartitionLog::read_up_to`].
+//!
 //! Write failures: a write that fails (ENOSPC, EIO) is undone by cutting the file back to
 //! its size before the append, so no partial batch stays in the log, and the error is
 //! returned. When the cut itself fails, or an fsync fails, the log goes offline: every later
@@ -32,11 +44,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::checkpoint::sync_dir;
+use super::epoch_cache::{EpochEntry, LeaderEpochCache};
 use super::producer_state::{self, BatchCheck, ProducerStates};
 use super::segment::{FirstBatch, Segment, TruncatedTail};
 use super::{Clock, LogConfig, LogError};
 use crate::record::compression::first_keyless_record;
-use crate::record::{split_batches_mut, BatchHeader, TimestampType};
+use crate::record::{split_batches, split_batches_mut, BatchHeader, TimestampType};
 
 /// The partition leader epoch stamped into appended batches until the cluster layer passes
 /// the partition's real one.
@@ -107,7 +120,7 @@ impl std::fmt::Display for RecoveryWarning {
     }
 }
 
-/// Outcome of an append.
+/// Outcome of an append (leader or follower).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendInfo {
     pub first_offset: i64,
@@ -124,7 +137,7 @@ pub struct AppendInfo {
     pub bytes: usize,
 }
 
-/// Outcome of [`PartitionLog::read`].
+/// Outcome of [`PartitionLog::read`] and [`PartitionLog::read_up_to`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadResult {
     /// Whole batches, the first holding the requested offset; empty at the log end.
@@ -165,12 +178,20 @@ pub struct PartitionLog {
     /// offset became clean, for tombstone expiry. Only the newest entry older than
     /// `delete.retention.ms` is kept among the old ones.
     clean_passes: Vec<(i64, i64)>,
+    /// Leader epochs and their start offsets (`leader-epoch-checkpoint`).
+    leader_epochs: LeaderEpochCache,
+    /// Offsets below it are replicated to every in-sync replica; within
+    /// `[log_start_offset, log_end_offset]`.
+    high_watermark: i64,
 }
 
 impl PartitionLog {
     /// Opens the log in `dir` (creating the directory and a first segment if needed),
     /// recovering it per `start` (see the module doc). What recovery dropped is logged and
-    /// available from [`recovery_warnings`](Self::recovery_warnings).
+    /// available from [`recovery_warnings`](Self::recovery_warnings). The leader epoch cache
+    /// is loaded and trimmed to the recovered log (rebuilt from the batch headers when it is
+    /// empty but the log is not); the high watermark starts at the log start offset (the log
+    /// dir then sets the checkpointed one).
     pub fn open(
         dir: &Path,
         config: LogConfig,
@@ -218,6 +239,8 @@ impl PartitionLog {
             cleaner_checkpoint: None,
             truncations: 0,
             clean_passes: Vec::new(),
+            leader_epochs: LeaderEpochCache::open(dir),
+            high_watermark: 0,
         };
         let first_base = log.segments.keys().next().copied().unwrap_or(0);
         log.log_start_offset = start
@@ -231,8 +254,96 @@ impl PartitionLog {
             }
         }
         log.recovery_point = log.log_end_offset();
+        log.high_watermark = log.log_start_offset;
         log.load_producer_states()?;
+        log.load_leader_epochs()?;
         Ok(log)
+    }
+
+    /// Fits the loaded leader epoch cache to the log: rebuilt from the batch headers when it
+    /// is empty while the log holds batches (a missing or unreadable file), then trimmed to
+    /// `[log_start_offset, log_end_offset)`.
+    fn load_leader_epochs(&mut self) -> Result<(), LogError> {
+        if self.leader_epochs.is_empty() && self.segments.values().any(|s| !s.is_empty()) {
+            let mut found: Vec<EpochEntry> = Vec::new();
+            for segment in self.segments.values() {
+                segment.scan_headers(self.log_start_offset, |header| {
+                    let epoch = header.partition_leader_epoch;
+                    if found.last().is_none_or(|last| last.epoch != epoch) {
+                        found.push(EpochEntry {
+                            epoch,
+                            start_offset: header.base_offset,
+                        });
+                    }
+                })?;
+            }
+            if self.leader_epochs.assign_all(found)? {
+                tracing::info!(
+                    dir = %self.dir.display(),
+                    entries = self.leader_epochs.entries().len(),
+                    "leader epoch cache rebuilt from the batch headers"
+                );
+            }
+        }
+        self.leader_epochs
+            .truncate_from_end(self.log_end_offset())?;
+        self.leader_epochs
+            .truncate_from_start(self.log_start_offset)
+    }
+
+    /// Applies a change to the leader epoch cache; a failed write of its file takes the log
+    /// offline (as a failed fsync does).
+    fn update_leader_epochs<T>(
+        &mut self,
+        change: impl FnOnce(&mut LeaderEpochCache) -> Result<T, LogError>,
+    ) -> Result<T, LogError> {
+        let result = change(&mut self.leader_epochs);
+        if let Err(error) = &result {
+            self.go_offline(error);
+        }
+        result
+    }
+
+    /// The partition's leader epochs and their start offsets.
+    pub fn leader_epoch_cache(&self) -> &LeaderEpochCache {
+        &self.leader_epochs
+    }
+
+    /// The newest leader epoch this log knows, if any.
+    pub fn latest_epoch(&self) -> Option<i32> {
+        self.leader_epochs.latest_epoch()
+    }
+
+    /// OffsetForLeaderEpoch for `epoch` against this log: `(epoch, end offset)` per
+    /// [`LeaderEpochCache::end_offset_for`] with the current log end offset.
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> (i32, i64) {
+        self.leader_epochs
+            .end_offset_for(epoch, self.log_end_offset())
+    }
+
+    /// What a replica calls when it becomes the partition's leader in `epoch`: the epoch
+    /// starts at the current log end, before anything is appended in it (Kafka's rule).
+    /// A no-op when `epoch` is already the latest one. Durable on return; a failed write
+    /// takes the log offline.
+    pub fn assign_leader_epoch(&mut self, epoch: i32) -> Result<(), LogError> {
+        self.check_online()?;
+        let log_end_offset = self.log_end_offset();
+        self.update_leader_epochs(|cache| cache.assign(epoch, log_end_offset))?;
+        Ok(())
+    }
+
+    /// The high watermark: every offset below it is on every in-sync replica (consumers
+    /// read below it).
+    pub fn high_watermark(&self) -> i64 {
+        self.high_watermark
+    }
+
+    /// Sets the high watermark, clamped to `[log_start_offset, log_end_offset]`. In memory
+    /// only: [`LogDir::checkpoint`](super::LogDir::checkpoint) persists it.
+    pub fn set_high_watermark(&mut self, high_watermark: i64) {
+        self.high_watermark = high_watermark
+            .min(self.log_end_offset())
+            .max(self.log_start_offset);
     }
 
     /// Rebuilds the producer states: the newest snapshot at or below the log end that
@@ -551,7 +662,7 @@ impl PartitionLog {
         }
         drop(batches);
         let last_offset = next - 1;
-        self.maybe_roll(size as u64, last_offset, now)?;
+        self.maybe_roll(size as u64, first_offset, last_offset, now)?;
         let active = self.active_mut()?;
         if let Err(error) = active.append(records, &headers) {
             if matches!(error, LogError::AppendNotUndone { .. }) {
@@ -562,12 +673,15 @@ impl PartitionLog {
         for header in &headers {
             self.producer_states.update(header);
         }
-        self.unflushed_records = self.unflushed_records.saturating_add(records_count);
-        if self.unflushed_records >= self.config.flush_messages
-            || now.saturating_sub(self.last_flush_ms) >= self.config.flush_ms
+        if leader_epoch >= 0
+            && self
+                .leader_epochs
+                .latest_epoch()
+                .is_none_or(|latest| leader_epoch > latest)
         {
-            self.flush()?;
+            self.update_leader_epochs(|cache| cache.assign(leader_epoch, first_offset))?;
         }
+        self.count_unflushed(records_count, now)?;
         Ok(AppendInfo {
             first_offset,
             last_offset,
@@ -580,6 +694,158 @@ impl PartitionLog {
         })
     }
 
+    /// Counts appended records and flushes when `flush.messages` or `flush.ms` says so.
+    fn count_unflushed(&mut self, records: i64, now: i64) -> Result<(), LogError> {
+        self.unflushed_records = self.unflushed_records.saturating_add(records);
+        if self.unflushed_records >= self.config.flush_messages
+            || now.saturating_sub(self.last_flush_ms) >= self.config.flush_ms
+        {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Appends batches exactly as the partition's leader stored them (a fetch response's
+    /// records: offsets, leader epochs and timestamps already set). Every batch is checked
+    /// first — framing, magic, CRC-32C, known codec (what recovery checks; cleaned batches
+    /// of a compacted leader legitimately hold fewer records than their offset span) — and
+    /// its offsets must start at or above the log end and above the previous batch:
+    /// otherwise [`LogError::UnexpectedAppendOffset`] and nothing is written. A batch may
+    /// start past the log end (a compacted leader removed the batches between; Kafka
+    /// accepts that too). A single batch larger than `segment.bytes` is
+    /// [`LogError::AppendTooLarge`].
+    ///
+    /// The batches are written in runs that each fit a segment, rolling before a run as
+    /// leader appends roll; a write failure in a later run leaves the earlier runs appended
+    /// (the log end says how far). Producer states are updated from every batch header
+    /// without sequence checks (the follower takes what its leader accepted), control and
+    /// transactional batches are stored as data, and each batch's leader epoch is assigned
+    /// from its base offset when newer. Flushed per `flush.messages` / `flush.ms`.
+    /// Empty `records` appends nothing and succeeds with `batches == 0`.
+    pub fn append_as_follower(&mut self, records: &[u8]) -> Result<AppendInfo, LogError> {
+        self.check_online()?;
+        let invalid = |batch_index, source| LogError::InvalidBatch {
+            batch_index,
+            source,
+        };
+        let log_end_offset = self.log_end_offset();
+        let segment_bytes = u64::try_from(self.config.segment_bytes).unwrap_or(0);
+        let batches = split_batches(records).map_err(|source| invalid(0, source))?;
+        let mut headers: Vec<BatchHeader> = Vec::with_capacity(batches.len());
+        let mut expected = log_end_offset;
+        for (index, batch) in batches.iter().enumerate() {
+            batch
+                .check_integrity()
+                .map_err(|source| invalid(index, source))?;
+            let header = *batch.header();
+            if header.base_offset < expected {
+                return Err(LogError::UnexpectedAppendOffset {
+                    batch_index: index,
+                    expected,
+                    found: header.base_offset,
+                });
+            }
+            let size = batch.size_in_bytes();
+            if size as u64 > segment_bytes {
+                return Err(LogError::AppendTooLarge {
+                    size,
+                    segment_bytes: self.config.segment_bytes,
+                });
+            }
+            expected = header.last_offset().saturating_add(1);
+            headers.push(header);
+        }
+        drop(batches);
+        let mut info = AppendInfo {
+            first_offset: headers.first().map_or(log_end_offset, |h| h.base_offset),
+            last_offset: log_end_offset - 1,
+            log_append_time: None,
+            duplicate: false,
+            max_timestamp: -1,
+            batches: 0,
+            records: 0,
+            bytes: 0,
+        };
+        let now = self.clock.now_ms();
+        let mut position = 0usize;
+        let mut rest: &[BatchHeader] = &headers;
+        while !rest.is_empty() {
+            let mut run_bytes = 0usize;
+            let mut run_len = 0usize;
+            for header in rest {
+                let size = header.size_in_bytes().unwrap_or(0);
+                if run_len > 0 && (run_bytes + size) as u64 > segment_bytes {
+                    break;
+                }
+                run_bytes += size;
+                run_len += 1;
+            }
+            let (run, later) = rest.split_at(run_len);
+            rest = later;
+            let bytes = records
+                .get(position..position + run_bytes)
+                .unwrap_or_default();
+            position += run_bytes;
+            self.append_follower_run(bytes, run, now)?;
+            for header in run {
+                info.last_offset = header.last_offset();
+                info.max_timestamp = info.max_timestamp.max(header.max_timestamp);
+                info.records += i64::from(header.records_count);
+            }
+            info.batches += run.len();
+            info.bytes += run_bytes;
+        }
+        self.count_unflushed(info.records, now)?;
+        Ok(info)
+    }
+
+    /// Writes one run of checked follower batches (fitting a segment) and records their
+    /// producers and leader epochs.
+    fn append_follower_run(
+        &mut self,
+        bytes: &[u8],
+        headers: &[BatchHeader],
+        now: i64,
+    ) -> Result<(), LogError> {
+        let (Some(first), Some(last)) = (headers.first(), headers.last()) else {
+            return Ok(());
+        };
+        self.maybe_roll(
+            bytes.len() as u64,
+            first.base_offset,
+            last.last_offset(),
+            now,
+        )?;
+        let active = self.active_mut()?;
+        if let Err(error) = active.append(bytes, headers) {
+            if matches!(error, LogError::AppendNotUndone { .. }) {
+                self.go_offline(&error);
+            }
+            return Err(error);
+        }
+        for header in headers {
+            self.producer_states.update(header);
+        }
+        let epochs: Vec<EpochEntry> = headers
+            .iter()
+            .map(|header| EpochEntry {
+                epoch: header.partition_leader_epoch,
+                start_offset: header.base_offset,
+            })
+            .filter(|entry| {
+                entry.epoch >= 0
+                    && self
+                        .leader_epochs
+                        .latest_epoch()
+                        .is_none_or(|latest| entry.epoch > latest)
+            })
+            .collect();
+        if !epochs.is_empty() {
+            self.update_leader_epochs(|cache| cache.assign_all(epochs))?;
+        }
+        Ok(())
+    }
+
     fn active_mut(&mut self) -> Result<&mut Segment, LogError> {
         let dir = self.dir.clone();
         self.segments
@@ -588,19 +854,39 @@ impl PartitionLog {
             .ok_or(LogError::Deleted { dir })
     }
 
-    fn maybe_roll(&mut self, incoming: u64, last_offset: i64, now: i64) -> Result<(), LogError> {
+    /// Rolls before an append of `incoming` bytes holding offsets `first_offset..=last_offset`
+    /// when the active segment is full, old or out of index room, or the offsets would not
+    /// fit its 32-bit relative range.
+    fn maybe_roll(
+        &mut self,
+        incoming: u64,
+        first_offset: i64,
+        last_offset: i64,
+        now: i64,
+    ) -> Result<(), LogError> {
         let Some(active) = self.active() else {
             return Ok(());
         };
-        if active.is_empty() {
+        let relative_range = i64::from(i32::MAX);
+        let offsets_overflow = last_offset - active.base_offset() > relative_range;
+        if active.is_empty() && !offsets_overflow {
             return Ok(());
         }
         let segment_bytes = u64::try_from(self.config.segment_bytes).unwrap_or(0);
         let too_big = active.size() + incoming > segment_bytes;
         let too_old = now.saturating_sub(active.roll_reference_ms()) > self.config.segment_ms;
-        let offsets_overflow = last_offset - active.base_offset() > i64::from(i32::MAX);
         if too_big || too_old || offsets_overflow || active.indexes_full() {
-            self.roll()?;
+            // Kafka rolls at the append's first offset. For leader appends that is the log
+            // end; a follower's batch may start past it after a compacted leader's gap, and
+            // when that gap alone exceeds a segment's relative range the new segment must
+            // start at the batch.
+            let log_end_offset = self.log_end_offset();
+            let base = if last_offset - log_end_offset > relative_range {
+                first_offset
+            } else {
+                log_end_offset
+            };
+            self.roll_at(base)?;
         }
         Ok(())
     }
@@ -608,17 +894,39 @@ impl PartitionLog {
     /// Seals the active segment (indexes trimmed, fsynced) and starts a new one at the log
     /// end. Does nothing when the active segment is empty.
     pub fn roll(&mut self) -> Result<(), LogError> {
+        let log_end_offset = self.log_end_offset();
+        self.roll_at(log_end_offset)
+    }
+
+    /// Starts a new active segment at `base` (at or above the log end). A non-empty active
+    /// segment is sealed first; an empty one at another base is replaced (removed).
+    fn roll_at(&mut self, base: i64) -> Result<(), LogError> {
         let now = self.clock.now_ms();
-        let next_base = self.log_end_offset();
+        let log_end_offset = self.log_end_offset();
         let active = self.active_mut()?;
         if active.is_empty() {
+            let old_base = active.base_offset();
+            if old_base == base {
+                return Ok(());
+            }
+            if let Some(empty) = self.segments.remove(&old_base) {
+                empty.delete()?;
+            }
+            let segment = Segment::create(&self.dir, base, &self.config, now)?;
+            self.segments.insert(base, segment);
+            sync_dir(&self.dir)?;
+            if self.segments.len() == 1 {
+                // No offset below `base` exists any more.
+                self.log_start_offset = self.log_start_offset.max(base);
+                self.high_watermark = self.high_watermark.max(base);
+            }
             return Ok(());
         }
         active.seal()?;
-        let segment = Segment::create(&self.dir, next_base, &self.config, now)?;
-        self.segments.insert(next_base, segment);
+        let segment = Segment::create(&self.dir, base, &self.config, now)?;
+        self.segments.insert(base, segment);
         sync_dir(&self.dir)?;
-        self.recovery_point = self.recovery_point.max(next_base);
+        self.recovery_point = self.recovery_point.max(log_end_offset);
         // Recovery after a crash replays from here instead of from the log start.
         self.snapshot_producer_states()
     }
@@ -627,11 +935,32 @@ impl PartitionLog {
     /// following segments while whole batches fit (the first batch is returned whole even if
     /// larger). Reading at the log end returns no records.
     pub fn read(&self, offset: i64, max_bytes: usize) -> Result<ReadResult, LogError> {
+        self.read_up_to(offset, max_bytes, i64::MAX)
+    }
+
+    /// [`read`](Self::read) bounded by `max_offset` (the high watermark for consumers): only
+    /// whole batches whose last offset is below `max_offset`, stopping before the first one
+    /// that reaches it (the high watermark lands on batch boundaries, so none straddles it
+    /// in practice). `offset` in `[max_offset, log_end_offset]` returns no records; outside
+    /// `[log_start_offset, log_end_offset]` it is [`LogError::OffsetOutOfRange`].
+    pub fn read_up_to(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+    ) -> Result<ReadResult, LogError> {
         self.check_online()?;
         let log_end_offset = self.log_end_offset();
         if offset < self.log_start_offset || offset > log_end_offset {
             return Err(LogError::OffsetOutOfRange {
                 requested: offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset,
+            });
+        }
+        if offset >= max_offset {
+            return Ok(ReadResult {
+                records: Vec::new(),
                 log_start_offset: self.log_start_offset,
                 log_end_offset,
             });
@@ -651,7 +980,7 @@ impl PartitionLog {
                     max_bytes.saturating_sub(records.len()),
                 )
             };
-            let Some(slice) = segment.read(offset, budget, first, &mut records)? else {
+            let Some(slice) = segment.read(offset, budget, max_offset, first, &mut records)? else {
                 continue;
             };
             if !slice.reached_end {
@@ -756,14 +1085,18 @@ impl PartitionLog {
             .copied()
             .unwrap_or(self.log_start_offset);
         self.log_start_offset = self.log_start_offset.max(first_base);
+        self.high_watermark = self.high_watermark.max(self.log_start_offset);
         self.producer_states.truncate_head(self.log_start_offset);
+        let log_start_offset = self.log_start_offset;
+        self.update_leader_epochs(|cache| cache.truncate_from_start(log_start_offset))?;
         outcome.log_start_offset = self.log_start_offset;
         Ok(outcome)
     }
 
     /// Removes every offset at or above `offset` (a follower diverging from its leader). A
     /// batch holding `offset` goes whole, so the log end may land below `offset`. Truncating
-    /// below the first segment empties the log and restarts it at `offset`.
+    /// below the first segment empties the log and restarts it at `offset`. The leader epochs
+    /// starting at or past the new log end go, and the high watermark comes down to it.
     pub fn truncate_to(&mut self, offset: i64) -> Result<(), LogError> {
         if offset >= self.log_end_offset() {
             return Ok(());
@@ -800,6 +1133,15 @@ impl PartitionLog {
         self.log_start_offset = self.log_start_offset.min(self.log_end_offset());
         self.recovery_point = self.recovery_point.min(self.log_end_offset());
         let log_end_offset = self.log_end_offset();
+        self.high_watermark = self
+            .high_watermark
+            .min(log_end_offset)
+            .max(self.log_start_offset);
+        let log_start_offset = self.log_start_offset;
+        self.update_leader_epochs(|cache| {
+            cache.truncate_from_end(log_end_offset)?;
+            cache.truncate_from_start(log_start_offset)
+        })?;
         self.cleaner_checkpoint = self
             .cleaner_checkpoint
             .map(|offset| offset.min(log_end_offset));
@@ -824,8 +1166,10 @@ impl PartitionLog {
             });
         }
         self.log_start_offset = self.log_start_offset.max(offset);
+        self.high_watermark = self.high_watermark.max(self.log_start_offset);
         self.producer_states.truncate_head(self.log_start_offset);
-        Ok(())
+        let log_start_offset = self.log_start_offset;
+        self.update_leader_epochs(|cache| cache.truncate_from_start(log_start_offset))
     }
 
     /// Seals the active segment's indexes, flushes everything and snapshots the producer

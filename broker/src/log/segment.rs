@@ -8,7 +8,8 @@
 //! Reads find a position through the offset index, then scan batch headers forward. Reads
 //! return whole batches: the batch holding the requested offset first (even if it alone
 //! exceeds `max_bytes`, unless the caller asks for [`FirstBatch::WithinLimit`]), then
-//! following batches while they fit.
+//! following batches while they fit; a read bounded by an offset (the high watermark) stops
+//! before the first batch whose last offset reaches it.
 //!
 //! Crash policy: appends are plain writes; nothing is durable before [`Segment::flush`]. A
 //! write that fails part-way is undone by cutting the file back to its size before the
@@ -523,23 +524,31 @@ impl Segment {
 
     /// Appends to `out` whole batches starting with the one holding `offset` (or the first
     /// after it), up to `max_bytes` (the first batch regardless of it with
-    /// [`FirstBatch::Whole`]). `None` when the segment holds nothing at or after `offset`.
+    /// [`FirstBatch::Whole`]) and only batches whose last offset is below `max_offset`
+    /// (`i64::MAX` for no bound; the high watermark for consumers). `None` when the segment
+    /// holds nothing at or after `offset`. The offset bound is a file position found through
+    /// the index: the start of the first batch whose last offset reaches `max_offset`.
     pub fn read(
         &self,
         offset: i64,
         max_bytes: usize,
+        max_offset: i64,
         first_batch: FirstBatch,
         out: &mut Vec<u8>,
     ) -> Result<Option<SegmentSlice>, LogError> {
         let Some(first) = self.locate(offset)? else {
             return Ok(None);
         };
-        let limit = first.position.saturating_add(max_bytes as u64);
+        let bound = match self.locate(max_offset)? {
+            Some(beyond) => beyond.position,
+            None => self.size,
+        };
+        let limit = first.position.saturating_add(max_bytes as u64).min(bound);
         let mut end = first.position;
-        if first_batch == FirstBatch::Whole {
+        if first_batch == FirstBatch::Whole && first.position.saturating_add(first.size) <= bound {
             end += first.size;
         }
-        let mut reached_end = true;
+        let mut reached_end = bound == self.size;
         while let Some(next) = self.batch_at(end)? {
             if end + next.size > limit {
                 reached_end = false;

@@ -529,18 +529,19 @@ fn log_dir_marker_skips_the_scan_and_checkpoints_round_trip() {
 
     // …whereas an unclean start (marker gone) scans from the recovery point (8, in the only
     // segment) and cuts the corrupt batch.
-    let log_dir = LogDir::open(dir.path(), LogConfig::default(), clock.clone()).unwrap();
+    let mut log_dir = LogDir::open(dir.path(), LogConfig::default(), clock.clone()).unwrap();
     assert_eq!(log_dir.last_shutdown(), Shutdown::Unclean);
-    let log = log_dir.log(&topic_partition).unwrap();
+    let log = log_dir.log_mut(&topic_partition).unwrap();
     assert_eq!(log.log_end_offset(), 4);
     assert_eq!(log.recovery_warnings().len(), 1);
     assert_eq!(log.recovery_warnings()[0].file, segment);
 
+    // High watermarks are clamped to the log end and written from the logs.
+    log.set_high_watermark(9);
+    assert_eq!(log.high_watermark(), 4);
+    log_dir.write_replication_checkpoint().unwrap();
     let mut high_watermarks = std::collections::BTreeMap::new();
     high_watermarks.insert(topic_partition.clone(), 4);
-    log_dir
-        .write_replication_checkpoint(&high_watermarks)
-        .unwrap();
     assert_eq!(
         log_dir.read_replication_checkpoint().unwrap(),
         high_watermarks
