@@ -32,4 +32,5 @@ pub mod log;
 pub mod network;
 pub mod producer;
 pub mod record;
+pub mod replication;
 pub mod server;

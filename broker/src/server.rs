@@ -33,6 +33,7 @@ use crate::log::meta_properties::{self, MetaPropertiesError};
 use crate::log::{LogConfig, LogDir, LogError, SystemClock};
 use crate::network::connection;
 use crate::producer::{BlockSource, ProducerIdAllocator};
+use crate::replication::ReplicaManager;
 
 /// One listener: where to bind and what to advertise.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,6 +242,7 @@ pub struct BrokerHandle {
     storage: Storage,
     cluster: Cluster,
     groups: GroupCoordinator,
+    replicas: ReplicaManager,
 }
 
 impl Broker {
@@ -327,7 +329,21 @@ impl Broker {
         }
         let registration =
             BrokerRegistration::new(endpoints, options.rack.clone(), -1, now_ms(), Vec::new());
-        if let Err(error) = cluster.start(registration, storage.clone()).await {
+        let replicas = ReplicaManager::new(
+            broker_id,
+            options.config.replication.clone(),
+            options
+                .listeners
+                .first()
+                .map_or_else(|| "PLAINTEXT".to_owned(), |listener| listener.name.clone()),
+            storage.clone(),
+            cluster.clone(),
+        );
+        if let Err(error) = cluster
+            .start(registration, storage.clone(), replicas.clone())
+            .await
+        {
+            replicas.shutdown();
             cluster.shutdown().await;
             let _ = storage.close().await;
             return Err(error.into());
@@ -340,13 +356,21 @@ impl Broker {
             broker_id,
             storage.clone(),
             cluster.clone(),
+            replicas.clone(),
         );
+        replicas.start();
         groups.start();
         let (shutdown, _) = watch::channel(false);
         let mut acceptors = vec![tokio::spawn(log_maintenance(
             storage.clone(),
+            replicas.clone(),
             options.retention_check_interval,
-            options.checkpoint_interval,
+            options.checkpoint_interval.min(
+                options
+                    .config
+                    .replication
+                    .high_watermark_checkpoint_interval,
+            ),
             options.config.cleaner.clone(),
             shutdown.subscribe(),
         ))];
@@ -361,6 +385,7 @@ impl Broker {
                 cluster: cluster.clone(),
                 producer_ids: Arc::clone(&producer_ids),
                 groups: groups.clone(),
+                replicas: replicas.clone(),
             });
             acceptors.push(tokio::spawn(accept_loop(
                 socket,
@@ -378,6 +403,7 @@ impl Broker {
             storage,
             cluster,
             groups,
+            replicas,
         })
     }
 }
@@ -414,6 +440,7 @@ impl Drop for StopOnDrop {
 /// what came after them). Failures are logged; the next round tries again.
 async fn log_maintenance(
     storage: Storage,
+    replicas: ReplicaManager,
     retention_interval: Duration,
     checkpoint_interval: Duration,
     cleaner: CleanerConfig,
@@ -468,7 +495,12 @@ async fn log_maintenance(
                 }
             }
             _ = checkpoint.tick() => {
-                if let Err(error) = storage.run(|dir| dir.checkpoint().map_err(StorageError::from)).await {
+                let replicas = replicas.clone();
+                let written = storage.run(move |dir| {
+                    replicas.sync_high_watermarks(dir);
+                    dir.checkpoint().map_err(StorageError::from)
+                }).await;
+                if let Err(error) = written {
                     tracing::warn!(%error, "writing checkpoints failed");
                 }
             }
@@ -540,14 +572,39 @@ impl BrokerHandle {
     pub async fn stop(self) -> Result<(), ServerError> {
         let broker_id = self.broker_id;
         tracing::info!("[KafkaServer id={broker_id}] shutting down");
+        let replication = self.replicas.config().clone();
+        if replication.controlled_shutdown_enable {
+            // Clients keep being served while leadership moves away.
+            let timeout = replication.socket_timeout;
+            match self.cluster.controlled_shutdown(timeout).await {
+                Ok(remaining) if remaining.is_empty() => {
+                    tracing::info!("[KafkaServer id={broker_id}] Controlled shutdown request returned successfully");
+                }
+                Ok(remaining) => tracing::info!(
+                    "[KafkaServer id={broker_id}] Controlled shutdown finished with partitions still led here (no other in-sync replica): {}",
+                    remaining.join(",")
+                ),
+                Err(error) => tracing::warn!(
+                    "[KafkaServer id={broker_id}] Controlled shutdown failed ({error}); proceeding to do an unclean shutdown"
+                ),
+            }
+        }
         let _ = self.shutdown.send(true);
         for acceptor in self.acceptors {
             acceptor.await.map_err(|error| ServerError::Task {
                 reason: error.to_string(),
             })?;
         }
+        self.replicas.shutdown();
         self.groups.shutdown().await;
         self.cluster.shutdown().await;
+        let replicas = self.replicas.clone();
+        self.storage
+            .run(move |dir| {
+                replicas.sync_high_watermarks(dir);
+                Ok(())
+            })
+            .await?;
         self.storage.close().await?;
         tracing::info!("[KafkaServer id={broker_id}] shut down completed");
         Ok(())

@@ -94,6 +94,9 @@ pub struct MetadataImage {
     pub topics: BTreeMap<String, TopicImage>,
     /// Children of `/admin/delete_topics`.
     pub topics_marked_for_deletion: BTreeSet<String>,
+    /// Brokers in controlled shutdown (children of `/admin/controlled_shutdown`): the
+    /// controller moves leadership and ISR membership away from them.
+    pub shutting_down: BTreeSet<i32>,
 }
 
 impl MetadataImage {
@@ -104,6 +107,11 @@ impl MetadataImage {
 
     pub fn is_live(&self, broker_id: i32) -> bool {
         self.brokers.contains_key(&broker_id)
+    }
+
+    /// Live and not shutting down: may lead and stay in ISRs.
+    pub fn is_eligible(&self, broker_id: i32) -> bool {
+        self.is_live(broker_id) && !self.shutting_down.contains(&broker_id)
     }
 
     pub fn topic(&self, name: &str) -> Option<&TopicImage> {

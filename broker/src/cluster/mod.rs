@@ -8,7 +8,8 @@
 //!
 //! 1. reads the cluster state into a new [`MetadataImage`] ([`reader`]), arming watches;
 //! 2. publishes it (handlers read it with [`Cluster::image`]);
-//! 3. reconciles the local logs with it ([`local_logs`]);
+//! 3. reconciles the local logs with it ([`local_logs`]) and hands it to the replica
+//!    manager, which takes or gives up leaderships and starts or stops fetching;
 //! 4. elects itself controller when `/controller` is free, and while controller carries
 //!    out [`crate::controller::plan`];
 //! 5. sleeps until a watch fires, then starts over.
@@ -46,8 +47,13 @@ use crate::config::topic::validate_topic_overrides;
 use crate::controller::{self, Controllership};
 use crate::handler::Storage;
 use crate::log::LogConfig;
+use crate::replication::ReplicaManager;
 pub use error::ClusterError;
 pub use image::{BrokerInfo, Leadership, MetadataImage, PartitionImage, TopicImage};
+
+/// `/admin/controlled_shutdown`: an ephemeral child `<broker id>` per broker in controlled
+/// shutdown (this broker's own path; Kafka sends a ControlledShutdown request instead).
+pub const CONTROLLED_SHUTDOWN: &str = "/admin/controlled_shutdown";
 
 /// Pause before retrying a failed refresh or reconnect.
 pub const RETRY_PAUSE: Duration = Duration::from_millis(500);
@@ -132,6 +138,18 @@ impl Cluster {
             client.session_id().0
         );
         zk::ensure_persistent_paths(&client).await?;
+        // Exists from the start, so every broker's children watch on it is armed.
+        match client
+            .create(CONTROLLED_SHUTDOWN, &[], &zk::persistent())
+            .await
+        {
+            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
+            Err(source) => {
+                return Err(ClusterError::zookeeper("create", CONTROLLED_SHUTDOWN)(
+                    source,
+                ))
+            }
+        }
         let cluster_id = zk::cluster_id(&client).await?;
         tracing::info!("Cluster ID = {cluster_id}");
         let (image, _) = watch::channel(Arc::new(MetadataImage {
@@ -160,6 +178,7 @@ impl Cluster {
         &self,
         registration: BrokerRegistration,
         storage: Storage,
+        replicas: ReplicaManager,
     ) -> Result<(), ClusterError> {
         let client = self.client()?;
         let options = &self.inner.options;
@@ -181,7 +200,12 @@ impl Cluster {
                 .collect::<Vec<_>>()
                 .join(",")
         );
-        let task = tokio::spawn(run(Arc::clone(&self.inner), registration, storage));
+        let task = tokio::spawn(run(
+            Arc::clone(&self.inner),
+            registration,
+            storage,
+            replicas,
+        ));
         if let Ok(mut slot) = self.inner.task.lock() {
             *slot = Some(task);
         }
@@ -446,6 +470,52 @@ impl Cluster {
         Ok(())
     }
 
+    /// Controlled shutdown: announces it (`/admin/controlled_shutdown/<id>`, ephemeral),
+    /// then waits up to `timeout` until the controller has moved away every leadership that
+    /// another in-sync replica can take and taken this broker out of the ISRs others lead.
+    /// Returns the partitions it still leads (nobody could take them).
+    pub async fn controlled_shutdown(
+        &self,
+        timeout: Duration,
+    ) -> Result<Vec<String>, ClusterError> {
+        let client = self.client()?;
+        let broker_id = self.inner.options.broker_id;
+        match client
+            .create(CONTROLLED_SHUTDOWN, &[], &zk::persistent())
+            .await
+        {
+            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
+            Err(source) => {
+                return Err(ClusterError::zookeeper("create", CONTROLLED_SHUTDOWN)(
+                    source,
+                ))
+            }
+        }
+        let path = format!("{CONTROLLED_SHUTDOWN}/{broker_id}");
+        match client.create(&path, &[], &zk::ephemeral()).await {
+            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
+            Err(source) => return Err(ClusterError::zookeeper("create", &path)(source)),
+        }
+        self.refresh();
+        self.wait_until(timeout, |image| {
+            image.shutting_down.contains(&broker_id)
+                && pending_handovers(image, broker_id).is_empty()
+        })
+        .await;
+        Ok(self
+            .image()
+            .topics
+            .iter()
+            .flat_map(|(name, topic)| {
+                topic
+                    .partitions
+                    .iter()
+                    .filter(|(_, partition)| partition.leader() == Some(broker_id))
+                    .map(move |(index, _)| format!("{name}-{index}"))
+            })
+            .collect())
+    }
+
     /// Stops the loop, deletes this broker's registration (and `/controller` if it is
     /// ours) and closes the session.
     pub async fn shutdown(&self) {
@@ -479,6 +549,32 @@ impl Cluster {
         .await;
         tracing::info!("[ZooKeeperClient Kafka server] Closed.");
     }
+}
+
+/// What the controller still has to do for `broker_id` to leave: partitions it leads where
+/// another eligible ISR member could take over, and ISRs of others' partitions it is in.
+pub fn pending_handovers(image: &MetadataImage, broker_id: i32) -> Vec<(String, i32)> {
+    let mut pending = Vec::new();
+    for (name, topic) in &image.topics {
+        for (index, partition) in &topic.partitions {
+            let Some(state) = &partition.state else {
+                continue;
+            };
+            let others_eligible = state
+                .isr
+                .iter()
+                .any(|member| *member != broker_id && image.is_eligible(*member));
+            let leads = state.leader == broker_id;
+            let follows_in_isr = !leads
+                && state.isr.contains(&broker_id)
+                && state.leader >= 0
+                && image.is_eligible(state.leader);
+            if (leads && others_eligible) || follows_in_isr {
+                pending.push((name.clone(), *index));
+            }
+        }
+    }
+    pending
 }
 
 fn client_of(inner: &Inner) -> Result<Client, ClusterError> {
@@ -626,7 +722,12 @@ async fn write_entity_config(
 }
 
 /// The refresh loop (see the module docs).
-async fn run(inner: Arc<Inner>, registration: BrokerRegistration, storage: Storage) {
+async fn run(
+    inner: Arc<Inner>,
+    registration: BrokerRegistration,
+    storage: Storage,
+    replicas: ReplicaManager,
+) {
     let broker_id = inner.options.broker_id;
     let mut shutdown = inner.shutdown.subscribe();
     let mut watches = reader::Watches::new(Arc::clone(&inner.notify));
@@ -645,6 +746,7 @@ async fn run(inner: Arc<Inner>, registration: BrokerRegistration, storage: Stora
                 let image = Arc::new(image);
                 inner.image.send_replace(Arc::clone(&image));
                 reconcile_logs(&inner, &storage, Arc::clone(&image)).await;
+                replicas.apply_image(Arc::clone(&image)).await;
                 let mut controller = inner.controller.lock().await;
                 let acted = act_as_controller(&client, broker_id, &image, &mut controller).await;
                 drop(controller);
@@ -701,6 +803,11 @@ async fn act_as_controller(
     image: &MetadataImage,
     state: &mut ControllerState,
 ) -> Result<bool, ClusterError> {
+    state.shutting_down = image
+        .shutting_down
+        .iter()
+        .filter_map(|id| image.brokers.get(id).map(|info| (*id, info.epoch)))
+        .collect();
     let controllership = &mut state.controllership;
     match image.controller_id {
         None => {
@@ -725,6 +832,7 @@ async fn act_as_controller(
                 // expires, and the election runs again.
                 return Ok(false);
             };
+            clear_isr_change_notifications(client).await;
             let actions = controller::plan(image, current.epoch);
             if actions.is_empty() {
                 return Ok(false);
@@ -739,6 +847,18 @@ async fn act_as_controller(
                 Err(error) => Err(error),
             }
         }
+    }
+}
+
+/// Deletes the ISR change notifications leaders leave (every broker watches the state
+/// nodes themselves, so there is nothing else to do with them).
+async fn clear_isr_change_notifications(client: &Client) {
+    let Ok(children) = client.list_children(paths::ISR_CHANGE_NOTIFICATION).await else {
+        return;
+    };
+    for child in children {
+        let path = format!("{}/{child}", paths::ISR_CHANGE_NOTIFICATION);
+        let _ = client.delete(&path, None).await;
     }
 }
 

@@ -4,7 +4,8 @@
 //! Watched: `/controller` (data or existence), `/brokers/ids` (children) and each
 //! registration, `/brokers/topics` (children), each topic's assignment and each partition's
 //! state node (data, or existence while it does not exist yet), `/admin/delete_topics`
-//! (children) and `/config/changes` (children: a new notification means some entity's
+//! (children), `/admin/controlled_shutdown` (children: brokers in controlled shutdown) and
+//! `/config/changes` (children: a new notification means some entity's
 //! config changed, so `/config/topics/<t>` is re-read on the next pass).
 //!
 //! [`Watches`] keeps one armed watch per (kind, path): a path whose watch has not fired yet
@@ -193,6 +194,11 @@ pub async fn read_image(
     image.topics_marked_for_deletion = children(client, watches, paths::DELETE_TOPICS)
         .await?
         .into_iter()
+        .collect();
+    image.shutting_down = children(client, watches, super::CONTROLLED_SHUTDOWN)
+        .await?
+        .iter()
+        .filter_map(|child| child.parse::<i32>().ok())
         .collect();
     children(client, watches, paths::CONFIG_CHANGES).await?;
     Ok(image)

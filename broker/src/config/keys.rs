@@ -61,7 +61,21 @@ pub const LOG_CLEANER_IO_BUFFER_SIZE: &str = "log.cleaner.io.buffer.size";
 pub const LOG_CLEANER_BACKOFF_MS: &str = "log.cleaner.backoff.ms";
 
 /// Keys this module turns into settings.
-pub const USED: [&str; 55] = [
+pub const REPLICA_LAG_TIME_MAX_MS: &str = "replica.lag.time.max.ms";
+pub const REPLICA_FETCH_MAX_BYTES: &str = "replica.fetch.max.bytes";
+pub const REPLICA_FETCH_MIN_BYTES: &str = "replica.fetch.min.bytes";
+pub const REPLICA_FETCH_WAIT_MAX_MS: &str = "replica.fetch.wait.max.ms";
+pub const REPLICA_FETCH_RESPONSE_MAX_BYTES: &str = "replica.fetch.response.max.bytes";
+pub const REPLICA_FETCH_BACKOFF_MS: &str = "replica.fetch.backoff.ms";
+pub const REPLICA_SOCKET_TIMEOUT_MS: &str = "replica.socket.timeout.ms";
+pub const REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS: &str =
+    "replica.high.watermark.checkpoint.interval.ms";
+pub const NUM_REPLICA_FETCHERS: &str = "num.replica.fetchers";
+pub const CONTROLLED_SHUTDOWN_ENABLE: &str = "controlled.shutdown.enable";
+pub const CONTROLLED_SHUTDOWN_MAX_RETRIES: &str = "controlled.shutdown.max.retries";
+pub const CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS: &str = "controlled.shutdown.retry.backoff.ms";
+
+pub const USED: [&str; 67] = [
     BROKER_ID,
     LISTENERS,
     ADVERTISED_LISTENERS,
@@ -117,6 +131,18 @@ pub const USED: [&str; 55] = [
     LOG_CLEANER_DEDUPE_BUFFER_SIZE,
     LOG_CLEANER_IO_BUFFER_SIZE,
     LOG_CLEANER_BACKOFF_MS,
+    REPLICA_LAG_TIME_MAX_MS,
+    REPLICA_FETCH_MAX_BYTES,
+    REPLICA_FETCH_MIN_BYTES,
+    REPLICA_FETCH_WAIT_MAX_MS,
+    REPLICA_FETCH_RESPONSE_MAX_BYTES,
+    REPLICA_FETCH_BACKOFF_MS,
+    REPLICA_SOCKET_TIMEOUT_MS,
+    REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
+    NUM_REPLICA_FETCHERS,
+    CONTROLLED_SHUTDOWN_ENABLE,
+    CONTROLLED_SHUTDOWN_MAX_RETRIES,
+    CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS,
 ];
 
 /// Real Kafka 3.x broker keys (exact, or a `prefix.` family) accepted silently although

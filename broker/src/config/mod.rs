@@ -18,6 +18,7 @@
 
 mod keys;
 mod listener;
+pub mod replication;
 #[cfg(test)]
 mod tests;
 pub mod topic;
@@ -150,6 +151,8 @@ pub struct BrokerConfig {
     pub offsets_load_buffer_size: i32,
     /// `offset.metadata.max.bytes`: the longest commit metadata; default 4096.
     pub offset_metadata_max_bytes: i32,
+    /// Follower fetching and controlled shutdown (`replica.*`, `controlled.shutdown.*`).
+    pub replication: replication::ReplicationConfig,
     /// `log.cleaner.enable`, `.threads`, `.dedupe.buffer.size`, `.io.buffer.size`,
     /// `.backoff.ms` (the topic-level cleaner defaults live in `log`).
     pub cleaner: CleanerConfig,
@@ -457,6 +460,7 @@ impl BrokerConfig {
             .at_least(OFFSET_METADATA_MAX_BYTES, Int, i64::from(i32::MIN))?
             .unwrap_or(4096);
 
+        let replication = replication::parse(&settings)?;
         let config = BrokerConfig {
             broker_id: narrow(BROKER_ID, broker_id)?,
             listeners,
@@ -517,6 +521,7 @@ impl BrokerConfig {
             )?,
             offsets_commit_timeout,
             offsets_load_buffer_size: narrow(OFFSETS_LOAD_BUFFER_SIZE, offsets_load_buffer_size)?,
+            replication,
             offset_metadata_max_bytes: narrow(
                 OFFSET_METADATA_MAX_BYTES,
                 offset_metadata_max_bytes,

@@ -98,6 +98,7 @@ fn defaults_are_kafkas() {
             offsets_commit_timeout: Duration::from_secs(5),
             offsets_load_buffer_size: 5_242_880,
             offset_metadata_max_bytes: 4096,
+            replication: super::replication::ReplicationConfig::default(),
             cleaner: crate::log::cleaner::CleanerConfig::default(),
             static_settings: [("zookeeper.connect".to_owned(), "localhost:2181".to_owned())].into(),
         }

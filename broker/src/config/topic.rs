@@ -354,7 +354,7 @@ const fn broker(
 
 /// The broker keys DescribeConfigs lists: every key [`BrokerConfig`] reads, every broker
 /// synonym of a topic config, and the TLS passwords (sensitive), by name.
-pub const BROKER_CONFIGS: [BrokerConfigDef; 76] = {
+pub const BROKER_CONFIGS: [BrokerConfigDef; 88] = {
     use ConfigType::{Boolean, Double, Int, List, Long, Password, Short, String};
     [
         broker(
@@ -381,6 +381,24 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 76] = {
             String,
             Some("producer"),
             "Default codec topics store batches with.",
+        ),
+        broker(
+            "controlled.shutdown.enable",
+            Boolean,
+            Some("true"),
+            "Whether a stopping broker first moves its leaderships away.",
+        ),
+        broker(
+            "controlled.shutdown.max.retries",
+            Int,
+            Some("3"),
+            "Attempts of a controlled shutdown before stopping anyway.",
+        ),
+        broker(
+            "controlled.shutdown.retry.backoff.ms",
+            Long,
+            Some("5000"),
+            "Pause between controlled shutdown attempts.",
         ),
         broker(
             "default.replication.factor",
@@ -684,6 +702,12 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 76] = {
             "Threads per log directory for recovery at start-up.",
         ),
         broker(
+            "num.replica.fetchers",
+            Int,
+            Some("1"),
+            "Fetcher tasks per source broker.",
+        ),
+        broker(
             "offset.metadata.max.bytes",
             Int,
             Some("4096"),
@@ -730,6 +754,54 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 76] = {
             Int,
             Some("104857600"),
             "Segment size of the consumer offsets topic.",
+        ),
+        broker(
+            "replica.fetch.backoff.ms",
+            Int,
+            Some("1000"),
+            "Pause of a follower after a failed fetch.",
+        ),
+        broker(
+            "replica.fetch.max.bytes",
+            Int,
+            Some("1048576"),
+            "Bytes per partition a follower fetches at once.",
+        ),
+        broker(
+            "replica.fetch.min.bytes",
+            Int,
+            Some("1"),
+            "Bytes a follower fetch waits for.",
+        ),
+        broker(
+            "replica.fetch.response.max.bytes",
+            Int,
+            Some("10485760"),
+            "Bytes a whole follower fetch answer holds.",
+        ),
+        broker(
+            "replica.fetch.wait.max.ms",
+            Int,
+            Some("500"),
+            "How long a follower fetch waits for data.",
+        ),
+        broker(
+            "replica.high.watermark.checkpoint.interval.ms",
+            Long,
+            Some("5000"),
+            "How often high watermarks are written to disk.",
+        ),
+        broker(
+            "replica.lag.time.max.ms",
+            Long,
+            Some("30000"),
+            "How long a follower may lag before it leaves the ISR.",
+        ),
+        broker(
+            "replica.socket.timeout.ms",
+            Int,
+            Some("30000"),
+            "Socket timeout of follower fetches.",
         ),
         broker(
             "socket.receive.buffer.bytes",

@@ -1,16 +1,22 @@
-//! What the controller must change, decided from a [`MetadataImage`] alone (no I/O):
+//! What the controller must change, decided from a [`MetadataImage`] alone (no I/O). A
+//! broker is *eligible* when it is live (registered) and not in controlled shutdown.
 //!
 //! - a topic under `/admin/delete_topics` is deleted (its assignment, partition states and
 //!   config), or only its marker is removed when the topic is already gone; nothing else is
 //!   done for it;
-//! - a partition without state gets one: leader = the first live replica in assignment
-//!   order, ISR = the live replicas, leader epoch 0 (none is written while no replica lives);
-//! - a partition whose leader is not live (or that has no leader) gets a new leader: the
-//!   first replica in assignment order that is live and in the ISR; the ISR shrinks to its
-//!   live members, keeping the last member when none lives (unclean election is off, so a
-//!   partition whose whole ISR is down waits with leader -1 for one of them to return). Each
-//!   leader change bumps the leader epoch and is written conditionally on the state node's
-//!   version.
+//! - a partition without state gets one: leader = the first eligible replica in assignment
+//!   order, ISR = the eligible replicas, leader epoch 0 (none is written while no replica is
+//!   eligible);
+//! - a partition whose leader is not eligible (or that has no leader) gets a new leader: the
+//!   first replica in assignment order that is eligible and in the ISR; the ISR shrinks to
+//!   its eligible members, keeping the last member when none is (unclean election is off, so
+//!   a partition whose whole ISR is down waits with leader -1 for one of them to return). A
+//!   leader in controlled shutdown with no eligible ISR member to take over keeps leading;
+//! - a partition with an eligible leader loses the ISR members that are not eligible (a
+//!   follower died or is shutting down), so acks=all writes stop waiting for them at once.
+//!
+//! Each change bumps the leader epoch and is written conditionally on the state node's
+//! version.
 
 use common::zk_layout::{LeaderRecoveryState, PartitionState};
 
@@ -76,7 +82,7 @@ fn plan_partition(
         .replicas
         .iter()
         .copied()
-        .filter(|replica| image.is_live(*replica))
+        .filter(|replica| image.is_eligible(*replica))
         .collect();
     match &current.state {
         None => {
@@ -88,10 +94,23 @@ fn plan_partition(
             })
         }
         Some(state) => {
-            if state.leader >= 0 && image.is_live(state.leader) {
-                return None;
-            }
-            let (leader, isr) = elect_leader(&current.replicas, state, |id| image.is_live(id));
+            let (leader, isr) = if state.leader >= 0 && image.is_eligible(state.leader) {
+                let isr: Vec<i32> = state
+                    .isr
+                    .iter()
+                    .copied()
+                    .filter(|member| *member == state.leader || image.is_eligible(*member))
+                    .collect();
+                (state.leader, isr)
+            } else {
+                let (leader, isr) =
+                    elect_leader(&current.replicas, state, |id| image.is_eligible(id));
+                if leader < 0 && state.leader >= 0 && image.is_live(state.leader) {
+                    // A leader shutting down with nobody to take over keeps leading.
+                    return None;
+                }
+                (leader, isr)
+            };
             if leader == state.leader && isr == state.isr {
                 return None;
             }
@@ -255,6 +274,49 @@ mod tests {
             &plan(&back, 1)[..],
             [ControllerAction::UpdatePartitionState { state, .. }] if state.leader == 1 && state.leader_epoch == 2
         ));
+    }
+
+    #[test]
+    fn dead_followers_leave_the_isr_with_an_epoch_bump() {
+        let mut image = image(&[1, 2]);
+        add_partition(&mut image, &[1, 2, 3], Some(state(1, 4, &[1, 2, 3])));
+        assert_eq!(
+            plan(&image, 2),
+            vec![ControllerAction::UpdatePartitionState {
+                topic: "t".to_owned(),
+                partition: 0,
+                state: new_state(1, 5, vec![1, 2], 2),
+                expected_version: 4,
+            }]
+        );
+    }
+
+    #[test]
+    fn a_broker_shutting_down_hands_over_leadership_and_leaves_isrs() {
+        let mut image = image(&[1, 2, 3]);
+        image.shutting_down.insert(1);
+        add_partition(&mut image, &[1, 2, 3], Some(state(1, 4, &[1, 2, 3])));
+        add_partition(&mut image, &[2, 1], Some(state(2, 0, &[2, 1])));
+        add_partition(&mut image, &[1], Some(state(1, 0, &[1])));
+        let actions = plan(&image, 3);
+        assert_eq!(
+            actions,
+            vec![
+                ControllerAction::UpdatePartitionState {
+                    topic: "t".to_owned(),
+                    partition: 0,
+                    state: new_state(2, 5, vec![2, 3], 3),
+                    expected_version: 4,
+                },
+                ControllerAction::UpdatePartitionState {
+                    topic: "t".to_owned(),
+                    partition: 1,
+                    state: new_state(2, 1, vec![2], 3),
+                    expected_version: 4,
+                },
+            ],
+            "the single-replica partition keeps its leader"
+        );
     }
 
     #[test]

@@ -47,9 +47,11 @@ use super::state::{
 use super::{partition_for, GroupConfig, OFFSETS_TOPIC};
 use crate::cluster::{now_ms, Cluster, ClusterError, Leadership, MetadataImage, NewTopic};
 use crate::handler::error_code::storage_error_code;
-use crate::handler::storage::partition_log_mut;
 use crate::handler::{Storage, StorageError};
+use crate::log::TopicPartition;
 use crate::record::BatchBuilder;
+use crate::replication::{ReplicaManager, ReplicationError};
+use kafka_protocol::ResponseError;
 
 /// Pause before loading a partition again after a failed load.
 const LOAD_RETRY: Duration = Duration::from_secs(1);
@@ -144,6 +146,7 @@ struct Inner {
     broker_id: i32,
     storage: Storage,
     cluster: Cluster,
+    replicas: ReplicaManager,
     state: Mutex<State>,
     /// Wakes the timer task (a deadline may now be earlier, or there is something to write).
     wake: Notify,
@@ -174,7 +177,13 @@ fn new_member_id(prefix: &str) -> String {
 
 impl GroupCoordinator {
     /// A coordinator that leads nothing yet; [`start`](Self::start) runs its tasks.
-    pub fn new(config: GroupConfig, broker_id: i32, storage: Storage, cluster: Cluster) -> Self {
+    pub fn new(
+        config: GroupConfig,
+        broker_id: i32,
+        storage: Storage,
+        cluster: Cluster,
+        replicas: ReplicaManager,
+    ) -> Self {
         let (shutdown, _) = watch::channel(false);
         let partition_count = config.offsets_topic_num_partitions;
         GroupCoordinator {
@@ -183,6 +192,7 @@ impl GroupCoordinator {
                 broker_id,
                 storage,
                 cluster,
+                replicas,
                 state: Mutex::new(State {
                     partition_count,
                     partitions: BTreeMap::new(),
@@ -867,16 +877,12 @@ impl Inner {
         T: Send + 'static,
         F: FnOnce(&mut State) -> T + Send + 'static,
     {
-        let image = self.cluster.image();
-        if image.leadership(self.broker_id, OFFSETS_TOPIC, partition) != Leadership::Local {
+        let target = TopicPartition::new(OFFSETS_TOPIC, partition);
+        if self.replicas.leader_epoch(&target).is_none() {
             return Err(GroupError::NotCoordinator {
                 group: format!("{OFFSETS_TOPIC}-{partition}"),
             });
         }
-        let leader_epoch = image
-            .partition(OFFSETS_TOPIC, partition)
-            .and_then(|image| image.state.as_ref())
-            .map_or(crate::log::DEFAULT_LEADER_EPOCH, |state| state.leader_epoch);
         let timestamp = now_ms();
         let mut builder = BatchBuilder::new(timestamp);
         for (key, value) in &records {
@@ -884,26 +890,47 @@ impl Inner {
         }
         let mut batch = builder.build();
         let inner = Arc::clone(self);
+        let appended_to = target.clone();
         let outcome = self
             .storage
             .run_append(OFFSETS_TOPIC, partition, move |dir| {
-                let log = partition_log_mut(dir, OFFSETS_TOPIC, partition)?;
-                let timestamp_type = log.config().message_timestamp_type;
-                log.append_as_leader(&mut batch, timestamp_type, leader_epoch)?;
-                let mut state = lock(&inner.state);
-                Ok::<T, StorageError>(apply(&mut state))
+                // Written like a produce with acks=all: min.insync.replicas applies.
+                let appended = inner
+                    .replicas
+                    .append_as_leader(dir, &appended_to, &mut batch, true);
+                Ok(appended.map(|appended| {
+                    let mut state = lock(&inner.state);
+                    (apply(&mut state), appended)
+                }))
             })
-            .await;
-        match outcome {
-            Ok(value) => {
-                self.storage.notify_append();
-                Ok(value)
-            }
-            Err(error) => Err(GroupError::StoreFailed {
-                code: store_failure_code(storage_error_code(&error)),
+            .await
+            .map_err(ReplicationError::Storage)
+            .and_then(|inner| inner);
+        let failed = |error: ReplicationError| {
+            let code = match &error {
+                ReplicationError::Storage(storage) => storage_error_code(storage),
+                other => other
+                    .response_error()
+                    .unwrap_or(ResponseError::KafkaStorageError),
+            };
+            GroupError::StoreFailed {
+                code: store_failure_code(code),
                 reason: error.to_string(),
-            }),
-        }
+            }
+        };
+        let (value, appended) = outcome.map_err(failed)?;
+        self.storage.notify_append();
+        // Answered once every in-sync replica has it (`offsets.commit.timeout.ms`).
+        self.replicas
+            .wait_for_replication(
+                &target,
+                appended.info.last_offset.saturating_add(1),
+                appended.min_insync_replicas,
+                self.config.offsets_commit_timeout,
+            )
+            .await
+            .map_err(failed)?;
+        Ok(value)
     }
 
     /// Brings the led partitions in line with `image`: loads new ones, unloads lost ones.

@@ -5,8 +5,15 @@
 //! consumer can always make progress). A partition's read continues across segment
 //! boundaries while whole batches fit. Long poll: when fewer than `min_bytes` are available
 //! and no partition has an error, the request waits until an append happens (then reads
-//! again) or `max_wait_ms` passes. The high watermark is the log end offset (this broker is
-//! the whole ISR). Errors per partition: UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE
+//! again) or `max_wait_ms` passes.
+//!
+//! Replication: a consumer (`replica_id` -1) reads only below the high watermark, and an
+//! offset between the HW and the log end answers empty. A follower (`replica_id` = its
+//! broker id) reads up to the log end; its fetch offset is its log end, which the replica
+//! manager records (moving the HW, maybe adding it to the ISR) before the read; its
+//! `current_leader_epoch` must be the leader's (older: FENCED_LEADER_EPOCH, newer:
+//! UNKNOWN_LEADER_EPOCH), and only a replica of the partition may fetch it
+//! (NOT_LEADER_OR_FOLLOWER). Errors per partition: UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE
 //! (with the log start and end offsets), KAFKA_STORAGE_ERROR for an offline log, and — when
 //! the request names a `current_leader_epoch` (v9+) other than the partition's —
 //! FENCED_LEADER_EPOCH (older) or UNKNOWN_LEADER_EPOCH (newer) with `current_leader` filled
@@ -35,7 +42,8 @@ use kafka_protocol::messages::BrokerId;
 use super::error_code::storage_error_code;
 use super::storage::partition_log_mut;
 use super::{Context, StorageError};
-use crate::log::LogError;
+use crate::log::{LogError, TopicPartition};
+use crate::replication::FollowerFetchError;
 
 /// Session epoch of a full fetch that opens a session (`INITIAL_EPOCH`).
 const INITIAL_SESSION_EPOCH: i32 = 0;
@@ -73,7 +81,7 @@ struct PartitionRead {
     error: Option<ResponseError>,
     records: Vec<u8>,
     log_start_offset: i64,
-    log_end_offset: i64,
+    high_watermark: i64,
 }
 
 /// The first Fetch version whose response carries `log_start_offset`.
@@ -93,6 +101,7 @@ pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> F
     }
     let leader_id = context.options.broker_id;
     let read_committed = request.isolation_level == READ_COMMITTED;
+    let replica_id = request.replica_id.0;
     let mut wanted = Vec::new();
     for topic in &request.topics {
         for partition in &topic.partitions {
@@ -112,7 +121,7 @@ pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> F
     let mut appends = context.storage.subscribe_appends();
     let reads = loop {
         appends.borrow_and_update();
-        let reads = read_all(context, wanted.clone(), response_max).await;
+        let reads = read_all(context, wanted.clone(), response_max, replica_id).await;
         let total: usize = reads.iter().map(|read| read.records.len()).sum();
         let any_error = reads.iter().any(|read| read.error.is_some());
         if total >= min_bytes.max(1) || any_error || Instant::now() >= deadline {
@@ -126,7 +135,7 @@ pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> F
             }
             () = tokio::time::sleep_until(deadline) => {
                 // One last read: data may have come with the deadline.
-                break read_all(context, wanted.clone(), response_max).await;
+                break read_all(context, wanted.clone(), response_max, replica_id).await;
             }
         }
     };
@@ -158,8 +167,8 @@ fn partition_data(
 ) -> PartitionData {
     let mut data = PartitionData::default();
     data.partition_index = partition;
-    data.high_watermark = read.log_end_offset;
-    data.last_stable_offset = read.log_end_offset;
+    data.high_watermark = read.high_watermark;
+    data.last_stable_offset = read.high_watermark;
     // A field a version lacks must keep its default, or encoding fails.
     if version >= LOG_START_OFFSET_VERSION {
         data.log_start_offset = read.log_start_offset;
@@ -182,74 +191,90 @@ fn partition_data(
     data
 }
 
-/// Reads every partition in request order under one lock, sharing `response_max`.
+/// Reads every partition in request order under one lock, sharing `response_max`;
+/// `replica_id` ≥ 0 is a follower's fetch.
 async fn read_all(
     context: &Context,
     wanted: Vec<PartitionFetch>,
     response_max: usize,
+    replica_id: i32,
 ) -> Vec<PartitionRead> {
     let count = wanted.len();
-    // Only the leader serves a partition (NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION).
-    let refused: Vec<(Option<ResponseError>, i32)> = wanted
+    // Partitions this broker does not host are answered from the image.
+    let refused: Vec<Option<ResponseError>> = wanted
         .iter()
         .map(|fetch| {
-            (
-                context.partition_error(&fetch.topic, fetch.partition),
-                context.leader_epoch(&fetch.topic, fetch.partition),
-            )
+            let partition = TopicPartition::new(fetch.topic.as_str(), fetch.partition);
+            if context.replicas.hosts(&partition) {
+                None
+            } else {
+                Some(
+                    context
+                        .partition_error(&fetch.topic, fetch.partition)
+                        .unwrap_or(ResponseError::NotLeaderOrFollower),
+                )
+            }
         })
         .collect();
+    let replicas = context.replicas.clone();
     let outcome = context
         .storage
         .run(move |dir| {
             let mut reads = Vec::with_capacity(wanted.len());
             let mut remaining = response_max;
             let mut total = 0usize;
-            for (fetch, (refused, leader_epoch)) in wanted.into_iter().zip(refused) {
+            for (fetch, refused) in wanted.into_iter().zip(refused) {
                 if let Some(code) = refused {
-                    reads.push(PartitionRead {
-                        error: Some(code),
-                        records: Vec::new(),
-                        log_start_offset: -1,
-                        log_end_offset: -1,
-                    });
+                    reads.push(refusal(code, -1, -1));
                     continue;
                 }
+                let partition = TopicPartition::new(fetch.topic.as_str(), fetch.partition);
                 let read = match partition_log_mut(dir, &fetch.topic, fetch.partition) {
                     Err(error) => failed(&error, -1, -1),
                     Ok(log) => {
-                        if let Some(error) =
-                            leader_epoch_error(fetch.current_leader_epoch, leader_epoch)
-                        {
-                            reads.push(PartitionRead {
-                                error: Some(error),
-                                records: Vec::new(),
-                                log_start_offset: log.log_start_offset(),
-                                log_end_offset: log.log_end_offset(),
-                            });
-                            continue;
-                        }
-                        let limit = fetch.max_bytes.min(remaining);
-                        if limit == 0 && total > 0 {
-                            PartitionRead {
-                                error: None,
-                                records: Vec::new(),
-                                log_start_offset: log.log_start_offset(),
-                                log_end_offset: log.log_end_offset(),
-                            }
-                        } else {
-                            match log.read(fetch.offset, limit) {
-                                Ok(result) => PartitionRead {
-                                    error: None,
-                                    records: result.records,
-                                    log_start_offset: result.log_start_offset,
-                                    log_end_offset: result.log_end_offset,
-                                },
-                                Err(error) => failed(
-                                    &StorageError::Log(error),
-                                    log.log_start_offset(),
+                        let start = log.log_start_offset();
+                        // The follower's offset is its log end: recorded before the read.
+                        let bound = if replica_id >= 0 {
+                            replicas
+                                .follower_fetch(
+                                    &partition,
+                                    replica_id,
+                                    fetch.offset,
+                                    fetch.current_leader_epoch,
                                     log.log_end_offset(),
-                                ),
+                                )
+                                .map(|state| (state.high_watermark, log.log_end_offset()))
+                                .map_err(follower_error)
+                        } else {
+                            replicas
+                                .consumer_bound(&partition)
+                                .and_then(|high_watermark| {
+                                    let epoch = replicas.leader_epoch(&partition).unwrap_or(-1);
+                                    match leader_epoch_error(fetch.current_leader_epoch, epoch) {
+                                        Some(error) => Err(error),
+                                        None => Ok((high_watermark, high_watermark)),
+                                    }
+                                })
+                        };
+                        match bound {
+                            Err(code) => refusal(code, start, -1),
+                            Ok((high_watermark, readable_end)) => {
+                                let limit = fetch.max_bytes.min(remaining);
+                                if limit == 0 && total > 0 {
+                                    refusal_free(start, high_watermark)
+                                } else {
+                                    match log.read_up_to(fetch.offset, limit, readable_end) {
+                                        Ok(result) => PartitionRead {
+                                            error: None,
+                                            records: result.records,
+                                            log_start_offset: result.log_start_offset,
+                                            high_watermark,
+                                        },
+                                        Err(error) => {
+                                            failed(&StorageError::Log(error), start, high_watermark)
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -267,7 +292,36 @@ async fn read_all(
     }
 }
 
-fn failed(error: &StorageError, log_start_offset: i64, log_end_offset: i64) -> PartitionRead {
+fn follower_error(error: FollowerFetchError) -> ResponseError {
+    match error {
+        FollowerFetchError::NotLeader | FollowerFetchError::NotReplica => {
+            ResponseError::NotLeaderOrFollower
+        }
+        FollowerFetchError::FencedLeaderEpoch => ResponseError::FencedLeaderEpoch,
+        FollowerFetchError::UnknownLeaderEpoch => ResponseError::UnknownLeaderEpoch,
+    }
+}
+
+fn refusal(code: ResponseError, log_start_offset: i64, high_watermark: i64) -> PartitionRead {
+    PartitionRead {
+        error: Some(code),
+        records: Vec::new(),
+        log_start_offset,
+        high_watermark,
+    }
+}
+
+/// No room left in the response for this partition.
+fn refusal_free(log_start_offset: i64, high_watermark: i64) -> PartitionRead {
+    PartitionRead {
+        error: None,
+        records: Vec::new(),
+        log_start_offset,
+        high_watermark,
+    }
+}
+
+fn failed(error: &StorageError, log_start_offset: i64, high_watermark: i64) -> PartitionRead {
     if !matches!(
         error,
         StorageError::UnknownTopicOrPartition { .. }
@@ -279,6 +333,6 @@ fn failed(error: &StorageError, log_start_offset: i64, log_end_offset: i64) -> P
         error: Some(storage_error_code(error)),
         records: Vec::new(),
         log_start_offset,
-        log_end_offset,
+        high_watermark,
     }
 }

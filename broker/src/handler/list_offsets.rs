@@ -2,6 +2,8 @@
 //! local", the same here without tiered storage) is the log start offset, latest (-1) the
 //! log end offset, max timestamp (-3) the first batch holding the log's largest timestamp,
 //! any timestamp ≥ 0 the first offset whose timestamp is at least it (-1 when none is).
+//! Consumers (`replica_id` -1) see only what lies below the high watermark: latest is the HW
+//! and a lookup landing at or above it finds nothing; a replica's request sees the whole log.
 //! Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION; a `current_leader_epoch` (v4+) other
 //! than the partition's gets FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH as in Fetch. Found
 //! offsets come with the partition's leader epoch (every batch is stamped with it at
@@ -16,7 +18,7 @@ use super::error_code::storage_error_code;
 use super::fetch::leader_epoch_error;
 use super::storage::partition_log_mut;
 use super::{Context, StorageError};
-use crate::log::PartitionLog;
+use crate::log::{PartitionLog, TopicPartition};
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
@@ -32,6 +34,7 @@ pub async fn handle(
     version: i16,
 ) -> ListOffsetsResponse {
     let mut response = ListOffsetsResponse::default();
+    let replica_request = request.replica_id.0 >= 0;
     for topic in request.topics {
         let name = topic.name.0.as_str().to_owned();
         let mut topic_response = ListOffsetsTopicResponse::default();
@@ -52,6 +55,9 @@ pub async fn handle(
             let timestamp = partition.timestamp;
             let requested_epoch = partition.current_leader_epoch;
             let leader_epoch = context.leader_epoch(&name, index);
+            let high_watermark = context
+                .replicas
+                .high_watermark(&TopicPartition::new(name.as_str(), index));
             let found = context
                 .storage
                 .run(move |dir| {
@@ -59,7 +65,12 @@ pub async fn handle(
                     if let Some(error) = leader_epoch_error(requested_epoch, leader_epoch) {
                         return Ok(Err(error));
                     }
-                    lookup(log, timestamp).map(Ok)
+                    let bound = if replica_request {
+                        log.log_end_offset()
+                    } else {
+                        high_watermark.unwrap_or(0).min(log.log_end_offset())
+                    };
+                    lookup(log, timestamp, bound).map(Ok)
                 })
                 .await;
             partition_response.offset = -1;
@@ -84,11 +95,12 @@ pub async fn handle(
     response
 }
 
-/// (offset, timestamp) for one partition.
-fn lookup(log: &PartitionLog, timestamp: i64) -> Result<(i64, i64), StorageError> {
+/// (offset, timestamp) for one partition, seeing offsets below `bound` only.
+fn lookup(log: &PartitionLog, timestamp: i64, bound: i64) -> Result<(i64, i64), StorageError> {
+    let visible = |found: (i64, i64)| if found.0 >= bound { (-1, -1) } else { found };
     match timestamp {
         EARLIEST | EARLIEST_LOCAL => Ok((log.log_start_offset(), -1)),
-        LATEST => Ok((log.log_end_offset(), -1)),
+        LATEST => Ok((bound, -1)),
         MAX_TIMESTAMP => {
             let largest = log
                 .segments()
@@ -98,9 +110,13 @@ fn lookup(log: &PartitionLog, timestamp: i64) -> Result<(i64, i64), StorageError
             if largest < 0 {
                 return Ok((-1, -1));
             }
-            Ok(log.find_offset_by_timestamp(largest)?.unwrap_or((-1, -1)))
+            Ok(visible(
+                log.find_offset_by_timestamp(largest)?.unwrap_or((-1, -1)),
+            ))
         }
-        wanted if wanted >= 0 => Ok(log.find_offset_by_timestamp(wanted)?.unwrap_or((-1, -1))),
+        wanted if wanted >= 0 => Ok(visible(
+            log.find_offset_by_timestamp(wanted)?.unwrap_or((-1, -1)),
+        )),
         _ => Ok((-1, -1)),
     }
 }

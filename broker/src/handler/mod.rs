@@ -47,6 +47,7 @@ pub mod metadata;
 pub mod offset_commit;
 pub mod offset_delete;
 pub mod offset_fetch;
+pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod storage;
 pub mod sync_group;
@@ -60,16 +61,18 @@ use kafka_protocol::messages::{
     DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest, FindCoordinatorRequest,
     HeartbeatRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest, JoinGroupRequest,
     LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetDeleteRequest, OffsetFetchRequest, ProduceRequest, RequestHeader, ResponseHeader,
-    SyncGroupRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
+    RequestHeader, ResponseHeader, SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
 use kafka_protocol::ResponseError;
 
 use crate::cluster::{Cluster, Leadership, MetadataImage};
 use crate::group::GroupCoordinator;
+use crate::log::TopicPartition;
 use crate::network::NetworkError;
 use crate::producer::ProducerIdAllocator;
+use crate::replication::ReplicaManager;
 use crate::server::ServerOptions;
 pub use storage::{Storage, StorageError};
 
@@ -90,6 +93,8 @@ pub struct Context {
     pub producer_ids: Arc<ProducerIdAllocator>,
     /// The group coordinator (one for all listeners).
     pub groups: GroupCoordinator,
+    /// Leadership, high watermarks and ISRs of the hosted partitions.
+    pub replicas: ReplicaManager,
 }
 
 /// Who sent a request: the header's client id and the peer's address, as JoinGroup records
@@ -129,22 +134,35 @@ impl Context {
 
     /// The partition's current leader epoch (from its state in the coordinator); 0 before
     /// the controller wrote one.
-    pub fn leader_epoch(&self, topic: &str, partition: i32) -> i32 {
+    pub fn image_leader_epoch(&self, topic: &str, partition: i32) -> i32 {
         self.metadata()
             .partition(topic, partition)
             .and_then(|image| image.state.as_ref())
             .map_or(crate::log::DEFAULT_LEADER_EPOCH, |state| state.leader_epoch)
     }
 
-    /// `None` when this broker leads the partition; else the code to answer with:
+    /// `None` when this broker leads the partition (its replication state says so, which
+    /// follows the image once the role change is applied); else the code to answer with:
     /// NOT_LEADER_OR_FOLLOWER (another broker leads it, or none does right now) or
     /// UNKNOWN_TOPIC_OR_PARTITION.
     pub fn partition_error(&self, topic: &str, partition: i32) -> Option<ResponseError> {
         match self.leadership(topic, partition) {
-            Leadership::Local => None,
-            Leadership::NotLeader => Some(ResponseError::NotLeaderOrFollower),
             Leadership::Unknown => Some(ResponseError::UnknownTopicOrPartition),
+            Leadership::Local | Leadership::NotLeader => {
+                let partition = TopicPartition::new(topic, partition);
+                match self.replicas.leader_epoch(&partition) {
+                    Some(_) => None,
+                    None => Some(ResponseError::NotLeaderOrFollower),
+                }
+            }
         }
+    }
+
+    /// The leader epoch of a partition this broker leads (else the image's).
+    pub fn leader_epoch(&self, topic: &str, partition: i32) -> i32 {
+        self.replicas
+            .leader_epoch(&TopicPartition::new(topic, partition))
+            .unwrap_or_else(|| self.image_leader_epoch(topic, partition))
     }
 }
 
@@ -155,7 +173,7 @@ const PRODUCE_MAX_VERSION: i16 = 12;
 const FETCH_MAX_VERSION: i16 = 12;
 
 /// The APIs this broker serves, in ApiVersions order.
-pub const SERVED_APIS: [ApiKey; 25] = [
+pub const SERVED_APIS: [ApiKey; 26] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
@@ -181,6 +199,7 @@ pub const SERVED_APIS: [ApiKey; 25] = [
     ApiKey::IncrementalAlterConfigs,
     ApiKey::DeleteRecords,
     ApiKey::InitProducerId,
+    ApiKey::OffsetForLeaderEpoch,
 ];
 
 /// The versions served for `api_key` (the crate's range, capped where a later version
@@ -216,6 +235,7 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
         ApiKey::DescribeGroups => Some(DescribeGroupsRequest::VERSIONS),
         ApiKey::DeleteGroups => Some(DeleteGroupsRequest::VERSIONS),
         ApiKey::OffsetDelete => Some(OffsetDeleteRequest::VERSIONS),
+        ApiKey::OffsetForLeaderEpoch => Some(OffsetForLeaderEpochRequest::VERSIONS),
         _ => None,
     }
 }
@@ -241,6 +261,11 @@ pub async fn dispatch(
         ApiKey::Metadata => {
             let request = decode_body(&mut body, api_key, version)?;
             let response = metadata::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::OffsetForLeaderEpoch => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = offset_for_leader_epoch::handle(context, request).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         ApiKey::CreateTopics => {

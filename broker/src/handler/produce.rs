@@ -1,8 +1,12 @@
 //! Produce: append each partition's record set to its log as the producer sent it (offsets
 //! and, for LogAppendTime topics, the append time assigned in place by the log).
 //!
-//! acks: 1 answers after the append; -1 behaves the same (this broker is the whole ISR);
-//! 0 sends no response — and, as Kafka does, closes the connection if any partition failed,
+//! acks: 1 answers after the leader's append; -1 first checks the ISR has at least
+//! `min.insync.replicas` members (else NOT_ENOUGH_REPLICAS, nothing written), then answers
+//! once the high watermark covers the batch — every ISR member has it — or with
+//! NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell below the minimum meanwhile,
+//! REQUEST_TIMED_OUT after the request's timeout, NOT_LEADER_OR_FOLLOWER when leadership
+//! moved; the partitions of one request are all appended before any wait. 0 sends no response — and, as Kafka does, closes the connection if any partition failed,
 //! so the producer notices; anything else is INVALID_REQUIRED_ACKS for every partition.
 //! Per partition, with Kafka 3.x's codes (see [`super::error_code`]): unknown →
 //! UNKNOWN_TOPIC_OR_PARTITION; not exactly one batch (v3+ requests carry one v2 batch per
@@ -27,12 +31,15 @@ use kafka_protocol::messages::produce_response::{PartitionProduceResponse, Topic
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::ResponseError;
 
+use std::time::Duration;
+
 use super::error_code::{record_error_code, storage_error_code};
-use super::storage::{partition_log_mut, StorageError};
+use super::storage::StorageError;
 use super::Context;
-use crate::log::LogError;
+use crate::log::{LogError, TopicPartition};
 use crate::network::NetworkError;
 use crate::record::split_batches;
+use crate::replication::ReplicationError;
 
 /// Where the magic byte sits in every message format (after offset, length, and the CRC or
 /// leader epoch).
@@ -46,6 +53,9 @@ struct Appended {
     base_offset: i64,
     log_append_time: Option<i64>,
     log_start_offset: i64,
+    /// acks=all: the offset the high watermark must reach, with the partition's
+    /// `min.insync.replicas`.
+    replicate_to: Option<(i64, i32)>,
 }
 
 /// `Ok(None)`: acks=0 and all went well, nothing to send.
@@ -59,8 +69,10 @@ pub async fn handle(
 ) -> Result<Option<ProduceResponse>, NetworkError> {
     let acks = request.acks;
     let acks_valid = matches!(acks, -1..=1);
+    let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
     let mut response = ProduceResponse::default();
     let mut any_error = false;
+    let mut waits = Vec::new();
     for topic in request.topic_data {
         let name = topic.name.0.as_str().to_owned();
         let mut topic_response = TopicProduceResponse::default();
@@ -70,12 +82,32 @@ pub async fn handle(
             partition_response.index = partition.index;
             let outcome = if acks_valid {
                 let records = partition.records.unwrap_or_default();
-                append(context, &name, partition.index, records, version).await
+                append(
+                    context,
+                    &name,
+                    partition.index,
+                    records,
+                    version,
+                    acks == -1,
+                )
+                .await
             } else {
                 Err(ResponseError::InvalidRequiredAcks)
             };
             match outcome {
                 Ok(appended) => {
+                    if let Some((offset, min_isr)) = appended.replicate_to {
+                        let index = (
+                            response.responses.len(),
+                            topic_response.partition_responses.len(),
+                        );
+                        waits.push((
+                            index,
+                            TopicPartition::new(name.as_str(), partition.index),
+                            offset,
+                            min_isr,
+                        ));
+                    }
                     partition_response.base_offset = appended.base_offset;
                     partition_response.log_append_time_ms = appended.log_append_time.unwrap_or(-1);
                     // A field a version lacks must keep its default, or encoding fails.
@@ -95,6 +127,29 @@ pub async fn handle(
         }
         response.responses.push(topic_response);
     }
+    // Every partition was appended (and is being replicated) before the first wait.
+    for ((topic_index, partition_index), partition, offset, min_isr) in waits {
+        let waited = context
+            .replicas
+            .wait_for_replication(&partition, offset, min_isr, timeout)
+            .await;
+        if let Err(error) = waited {
+            tracing::debug!(%error, "acks=all produce failed");
+            let code = error
+                .response_error()
+                .unwrap_or(ResponseError::KafkaStorageError);
+            let slot = response
+                .responses
+                .get_mut(topic_index)
+                .and_then(|topic| topic.partition_responses.get_mut(partition_index));
+            if let Some(slot) = slot {
+                slot.error_code = code.code();
+                slot.base_offset = -1;
+                slot.log_append_time_ms = -1;
+                slot.log_start_offset = -1;
+            }
+        }
+    }
     if acks == 0 {
         if any_error {
             return Err(NetworkError::AcksZeroProduceFailed);
@@ -110,6 +165,7 @@ async fn append(
     partition: i32,
     records: bytes::Bytes,
     version: i16,
+    acks_all: bool,
 ) -> Result<Appended, ResponseError> {
     if let Some(code) = context.partition_error(topic, partition) {
         return Err(code);
@@ -129,33 +185,45 @@ async fn append(
         return Err(ResponseError::MessageTooLarge);
     }
     drop(batches);
-    let leader_epoch = context.leader_epoch(topic, partition);
-    let owned = topic.to_owned();
+    let target = TopicPartition::new(topic, partition);
+    let replicas = context.replicas.clone();
     let appended = context
         .storage
         .run_append(topic, partition, move |dir| {
-            let log = partition_log_mut(dir, &owned, partition)?;
             let mut bytes = records.to_vec();
-            let timestamp_type = log.config().message_timestamp_type;
-            let info = log.append_as_leader(&mut bytes, timestamp_type, leader_epoch)?;
-            Ok(Appended {
-                base_offset: info.first_offset,
-                log_append_time: info.log_append_time,
-                log_start_offset: log.log_start_offset(),
-            })
+            Ok(replicas.append_as_leader(dir, &target, &mut bytes, acks_all))
         })
         .await
+        .map_err(ReplicationError::Storage)
+        .and_then(|inner| inner)
         .map_err(|error| {
             tracing::debug!(%error, "produce refused");
-            // INVALID_RECORD exists from Produce v8 (KIP-467); older clients get the code a
-            // keyless record in a compacted topic always had, CORRUPT_MESSAGE.
-            if matches!(error, StorageError::Log(LogError::KeylessRecord { .. }))
-                && version < INVALID_RECORD_VERSION
-            {
-                return ResponseError::CorruptMessage;
+            match error {
+                ReplicationError::Storage(error) => {
+                    // INVALID_RECORD exists from Produce v8 (KIP-467); older clients get the
+                    // code a keyless record in a compacted topic always had, CORRUPT_MESSAGE.
+                    if matches!(error, StorageError::Log(LogError::KeylessRecord { .. }))
+                        && version < INVALID_RECORD_VERSION
+                    {
+                        return ResponseError::CorruptMessage;
+                    }
+                    storage_error_code(&error)
+                }
+                other => other
+                    .response_error()
+                    .unwrap_or(ResponseError::KafkaStorageError),
             }
-            storage_error_code(&error)
         })?;
     context.storage.notify_append();
-    Ok(appended)
+    Ok(Appended {
+        base_offset: appended.info.first_offset,
+        log_append_time: appended.info.log_append_time,
+        log_start_offset: appended.log_start_offset,
+        replicate_to: acks_all.then(|| {
+            (
+                appended.info.last_offset.saturating_add(1),
+                appended.min_insync_replicas,
+            )
+        }),
+    })
 }

@@ -1153,6 +1153,35 @@ impl PartitionLog {
         self.load_producer_states()
     }
 
+    /// Empties the log and restarts it at `offset` (a follower that fell behind its leader's
+    /// log start): every segment, producer-state snapshot and leader epoch goes; log start,
+    /// recovery point and high watermark become `offset`.
+    pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
+        self.check_online()?;
+        for (_, segment) in std::mem::take(&mut self.segments) {
+            segment.delete()?;
+        }
+        for snapshot in producer_state::list_snapshots(&self.dir)? {
+            super::segment::remove_if_exists(&producer_state::snapshot_path(&self.dir, snapshot))?;
+        }
+        let now = self.clock.now_ms();
+        self.segments.insert(
+            offset,
+            Segment::create(&self.dir, offset, &self.config, now)?,
+        );
+        sync_dir(&self.dir)?;
+        self.truncations = self.truncations.wrapping_add(1);
+        self.log_start_offset = offset;
+        self.recovery_point = offset;
+        self.high_watermark = offset;
+        // Every start offset is at least 0: this empties the cache.
+        self.update_leader_epochs(|cache| cache.truncate_from_end(0))?;
+        self.cleaner_checkpoint = None;
+        self.clean_passes.clear();
+        self.producer_states = ProducerStates::new(self.producer_states_expiration_ms());
+        Ok(())
+    }
+
     /// Moves the log start offset forward (DeleteRecords); segments wholly below it go at the
     /// next retention pass.
     pub fn advance_log_start_offset(&mut self, offset: i64) -> Result<(), LogError> {

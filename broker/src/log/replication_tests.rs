@@ -605,3 +605,38 @@ fn a_gap_wider_than_a_segments_offset_range_starts_a_segment_at_the_batch() {
         vec![(far, far + 1), (farther, farther)]
     );
 }
+
+#[test]
+fn a_follower_behind_the_leaders_log_start_restarts_its_log_there() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut log = open(temp.path(), small_segments());
+    for (index, epoch) in [(0, 1), (3, 2)] {
+        log.append_as_follower(&stored(idempotent(9, index, 3), i64::from(index), epoch))
+            .unwrap();
+    }
+    log.roll().unwrap();
+    log.set_high_watermark(6);
+    log.truncate_fully_and_start_at(40).unwrap();
+    assert_eq!(
+        (
+            log.log_start_offset(),
+            log.log_end_offset(),
+            log.high_watermark()
+        ),
+        (40, 40, 40)
+    );
+    assert!(epochs(&log).is_empty());
+    assert!(log.producer_states().is_empty());
+    assert_eq!(log.segment_base_offsets(), vec![40]);
+    // The leader's batches from its log start are taken as they come.
+    log.append_as_follower(&stored(plain(2), 40, 5)).unwrap();
+    assert_eq!(log.log_end_offset(), 42);
+    assert_eq!(epochs(&log), vec![(5, 40)]);
+    let dir = temp.path().to_path_buf();
+    log.close().unwrap();
+    let reopened = open(&dir, small_segments());
+    assert_eq!(
+        (reopened.log_start_offset(), reopened.log_end_offset()),
+        (40, 42)
+    );
+}
