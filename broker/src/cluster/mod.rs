@@ -7,9 +7,10 @@
 //! `/brokers/ids/<id>` and starts the refresh loop, which
 //!
 //! 1. reads the cluster state into a new [`MetadataImage`] ([`reader`]), arming watches;
-//! 2. publishes it (handlers read it with [`Cluster::image`]);
-//! 3. reconciles the local logs with it ([`local_logs`]) and hands it to the replica
+//! 2. reconciles the local logs with it ([`local_logs`]) and hands it to the replica
 //!    manager, which takes or gives up leaderships and starts or stops fetching;
+//! 3. publishes it (handlers read it with [`Cluster::image`]), so a handler never sees a
+//!    leadership whose log and role are not in place yet;
 //! 4. elects itself controller when `/controller` is free, and while controller carries
 //!    out [`crate::controller::plan`];
 //! 5. sleeps until a watch fires, then starts over.
@@ -744,9 +745,10 @@ async fn run(
         match reader::read_image(&client, &watches, &inner.cluster_id).await {
             Ok(image) => {
                 let image = Arc::new(image);
-                inner.image.send_replace(Arc::clone(&image));
+                // Logs and roles first: a handler that sees this image finds them in place.
                 reconcile_logs(&inner, &storage, Arc::clone(&image)).await;
                 replicas.apply_image(Arc::clone(&image)).await;
+                inner.image.send_replace(Arc::clone(&image));
                 let mut controller = inner.controller.lock().await;
                 let acted = act_as_controller(&client, broker_id, &image, &mut controller).await;
                 drop(controller);
