@@ -458,7 +458,10 @@ async fn log_maintenance(
         tokio::select! {
             _ = shutdown.changed() => break,
             _ = retention.tick() => {
-                let outcome = storage.run(|dir| {
+                let replicas = replicas.clone();
+                let outcome = storage.run(move |dir| {
+                    // Retention by time or size stops at the high watermark.
+                    replicas.sync_high_watermarks(dir);
                     let now_ms = now_ms();
                     let mut deleted = Vec::new();
                     let partitions: Vec<_> = dir.topic_partitions().cloned().collect();

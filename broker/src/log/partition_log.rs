@@ -1037,7 +1037,9 @@ impl PartitionLog {
     /// Deletes whole segments, oldest first and never the active one, while they are
     /// (with `cleanup.policy` holding `delete`) beyond `retention.ms` (their newest
     /// timestamp older than `now - retention.ms`), while the log exceeds `retention.bytes`
-    /// by at least their size, or when they lie wholly below the log start offset. Moves the log start offset to the first kept segment.
+    /// by at least their size, or when they lie wholly below the log start offset. Only
+    /// segments wholly below the high watermark go by time or size (the followers may still
+    /// need the rest). Moves the log start offset to the first kept segment.
     pub fn apply_retention(&mut self, now_ms: i64) -> Result<RetentionOutcome, LogError> {
         // Kafka's rule: a segment goes only if the log stays at or above retention.bytes
         // without it.
@@ -1060,7 +1062,8 @@ impl PartitionLog {
                 && now_ms.saturating_sub(segment.largest_timestamp()) > self.config.retention_ms;
             let oversize = excess.is_some_and(|excess| excess - i128::from(segment.size()) >= 0);
             let below_start = next_base <= self.log_start_offset;
-            if !(expired || oversize || below_start) {
+            let replicated = next_base <= self.high_watermark;
+            if !(below_start || replicated && (expired || oversize)) {
                 break;
             }
             excess = excess.map(|excess| excess - i128::from(segment.size()));

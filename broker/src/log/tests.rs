@@ -259,6 +259,8 @@ fn retention_by_time_deletes_old_segments_but_never_the_active_one() {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let (mut log, _) = ten_batches(dir.path(), &clock);
+    // Everything is replicated (a single-replica leader's HW is its log end).
+    log.set_high_watermark(log.log_end_offset());
     let bases = log.segment_base_offsets();
     // Nothing is old enough yet.
     assert!(log
@@ -291,6 +293,8 @@ fn retention_by_bytes_deletes_oldest_segments_while_over_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let (mut log, _) = ten_batches(dir.path(), &clock);
+    // Everything is replicated (a single-replica leader's HW is its log end).
+    log.set_high_watermark(log.log_end_offset());
     let sizes: Vec<u64> = log.segments().map(|segment| segment.size()).collect();
     let total: u64 = sizes.iter().sum();
     let bases = log.segment_base_offsets();
@@ -331,6 +335,8 @@ fn truncate_to_removes_whole_batches_from_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let (mut log, _) = ten_batches(dir.path(), &clock);
+    // Everything is replicated (a single-replica leader's HW is its log end).
+    log.set_high_watermark(log.log_end_offset());
     log.truncate_to(12).unwrap();
     assert_eq!(log.log_end_offset(), 12);
     assert!(log.segment_base_offsets().iter().all(|base| *base <= 12));
