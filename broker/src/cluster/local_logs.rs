@@ -140,13 +140,9 @@ mod tests {
             topic_id: Some(id),
             ..TopicImage::default()
         };
-        topic_image.partitions.insert(
-            0,
-            PartitionImage {
-                replicas: replicas.to_vec(),
-                state: None,
-            },
-        );
+        topic_image
+            .partitions
+            .insert(0, PartitionImage::new(replicas.to_vec()));
         for (key, value) in config {
             topic_image
                 .config

@@ -11,9 +11,14 @@
 //! What to write is decided by [`plan::plan`] from the metadata image (no I/O). The
 //! controller runs inside [`crate::cluster`]'s refresh loop: after every refresh in which
 //! this broker holds the controllership, the plan is computed and executed, and the watches
-//! bring the result back into the image.
+//! bring the result back into the image. Requests to the controller plan with
+//! [`election`] (ElectLeaders, the automatic preferred leader rebalance) and [`reassign`]
+//! (partition reassignments), and execute here under the same lock
+//! ([`crate::cluster::Cluster::controller`]).
 
+pub mod election;
 pub mod plan;
+pub mod reassign;
 
 use common::zk_layout::{paths, ControllerEpochRecord, ControllerRecord};
 use zookeeper_client::{Client, MultiWriteError, MultiWriteResult};
@@ -170,6 +175,57 @@ pub async fn execute(
             }
             ControllerAction::RemoveDeletionMarker { topic } => {
                 delete_if_exists(client, &paths::delete_topic(&topic)).await?;
+            }
+            ControllerAction::WriteAssignment {
+                topic,
+                record,
+                expected_version,
+                states,
+            } => {
+                let path = paths::topic(&topic);
+                let state_paths: Vec<(String, &reassign::StateUpdate)> = states
+                    .iter()
+                    .map(|update| (paths::partition_state(&topic, update.partition), update))
+                    .collect();
+                let outcome = fenced(client, controllership, &path, |multi| {
+                    multi.add_set_data(&path, &record.to_json(), Some(expected_version))?;
+                    for (state_path, update) in &state_paths {
+                        multi.add_set_data(
+                            state_path,
+                            &update.state.to_json(),
+                            Some(update.expected_version),
+                        )?;
+                    }
+                    Ok(())
+                })
+                .await;
+                match outcome {
+                    Ok(()) => {
+                        tracing::info!(
+                            "[Controller id={}] Wrote the assignment of topic {topic}: replicas {:?}, adding {:?}, removing {:?}",
+                            controllership.epoch,
+                            record.partitions,
+                            record.adding_replicas,
+                            record.removing_replicas
+                        );
+                        for update in &states {
+                            tracing::info!(
+                                "Partition {topic}-{}: leader {} (leader epoch {}, ISR {:?})",
+                                update.partition,
+                                update.state.leader,
+                                update.state.leader_epoch,
+                                update.state.isr
+                            );
+                        }
+                    }
+                    // Someone changed the topic or a partition meanwhile: plan again.
+                    Err(ClusterError::Zookeeper {
+                        source:
+                            zookeeper_client::Error::BadVersion | zookeeper_client::Error::NoNode,
+                        ..
+                    }) => {}
+                    Err(error) => return Err(error),
+                }
             }
         }
     }
