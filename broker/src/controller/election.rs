@@ -307,7 +307,7 @@ pub fn plan_rebalance(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::cluster::image::{BrokerInfo, TopicImage};
+    use crate::cluster::image::BrokerInfo;
 
     fn image(live: &[i32]) -> MetadataImage {
         let mut image = MetadataImage::default();
@@ -326,10 +326,7 @@ mod tests {
     }
 
     fn add(image: &mut MetadataImage, topic: &str, replicas: &[i32], leader: i32, isr: &[i32]) {
-        let topic = image
-            .topics
-            .entry(topic.to_owned())
-            .or_insert_with(TopicImage::default);
+        let topic = image.topics.entry(topic.to_owned()).or_default();
         let index = i32::try_from(topic.partitions.len()).unwrap();
         topic.partitions.insert(
             index,

@@ -25,6 +25,7 @@ use zookeeper_client::{Client, MultiWriteError, MultiWriteResult};
 
 use crate::cluster::error::ClusterError;
 use crate::cluster::zk::{ephemeral, persistent};
+use crate::cluster::{Cluster, ControllerState, MetadataImage};
 pub use plan::{plan, ControllerAction};
 
 /// This broker's controllership: the epoch it won and the epoch node's version after the
@@ -33,6 +34,51 @@ pub use plan::{plan, ControllerAction};
 pub struct Controllership {
     pub epoch: i32,
     pub epoch_zk_version: i32,
+}
+
+/// Why a request for the controller was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ControllerRequestError {
+    /// This broker is not the controller (or stopped being it during the writes).
+    #[error("This is not the correct controller for this cluster.")]
+    NotController,
+    #[error(transparent)]
+    Failed(#[from] ClusterError),
+}
+
+/// Runs one controller decision for a request (ElectLeaders, reassignments): with the
+/// controller state locked, `decide` plans from the current image and the writes are
+/// executed under the controllership; the lock is released before returning and a refresh
+/// is asked for, so callers wait for the image without holding it.
+pub async fn decide_and_execute<T>(
+    cluster: &Cluster,
+    decide: impl FnOnce(&MetadataImage, &ControllerState, Controllership) -> (T, Vec<ControllerAction>),
+) -> Result<T, ControllerRequestError> {
+    let mut state = cluster.controller().await;
+    let Some(controllership) = state.controllership else {
+        return Err(ControllerRequestError::NotController);
+    };
+    let client = cluster.client()?;
+    let image = cluster.image();
+    let (decided, actions) = decide(&image, &state, controllership);
+    if actions.is_empty() {
+        return Ok(decided);
+    }
+    match execute(&client, controllership, actions).await {
+        Ok(()) => {}
+        Err(ClusterError::ControllerMoved { epoch }) => {
+            tracing::info!(
+                "[Controller id={}] Controller moved (was epoch {epoch}); resigning",
+                cluster.broker_id()
+            );
+            state.controllership = None;
+            return Err(ControllerRequestError::NotController);
+        }
+        Err(error) => return Err(error.into()),
+    }
+    drop(state);
+    cluster.refresh();
+    Ok(decided)
 }
 
 /// Tries to become controller; `Ok(None)` when another broker is (or just became) it.
