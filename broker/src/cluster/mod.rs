@@ -259,15 +259,23 @@ impl Cluster {
     }
 
     /// An assignment for a new topic over the live brokers (Kafka's round robin from a
-    /// random broker).
+    /// random broker; rack-aware when every live broker has a rack).
     pub fn assign_new_topic(
         &self,
         partitions: i32,
         replication_factor: i32,
     ) -> Result<BTreeMap<i32, Vec<i32>>, ClusterError> {
-        let brokers = self.image().live_broker_ids();
+        let brokers: Vec<assignment::BrokerRack> = self
+            .image()
+            .brokers
+            .values()
+            .map(|broker| assignment::BrokerRack {
+                id: broker.id,
+                rack: broker.rack.clone(),
+            })
+            .collect();
         let start = rand::random_range(0..brokers.len().max(1));
-        assignment::assign_replicas(&brokers, partitions, replication_factor, 0, start)
+        assignment::assign(&brokers, partitions, replication_factor, 0, start)
             .map_err(assignment_error)
     }
 
@@ -500,6 +508,10 @@ fn assignment_error(error: assignment::AssignmentError) -> ClusterError {
                 message: error.to_string(),
             }
         }
+        // Kafka fails the topic with a non-API exception (UNKNOWN_SERVER_ERROR).
+        assignment::AssignmentError::MixedRacks { .. } => ClusterError::Assignment {
+            message: error.to_string(),
+        },
     }
 }
 

@@ -39,6 +39,7 @@ pub fn cluster_error_code(error: &ClusterError) -> ResponseError {
         | ClusterError::Zookeeper { .. }
         | ClusterError::ShuttingDown => ResponseError::RequestTimedOut,
         ClusterError::BadConnectString { .. }
+        | ClusterError::Assignment { .. }
         | ClusterError::BrokerIdTaken { .. }
         | ClusterError::Layout { .. } => ResponseError::UnknownServerError,
     }
