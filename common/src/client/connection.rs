@@ -496,6 +496,9 @@ fn api_key_versions(api_key: ApiKey) -> Option<(i16, i16)> {
         ApiKey::IncrementalAlterConfigs => IncrementalAlterConfigsRequest::VERSIONS,
         ApiKey::DescribeCluster => DescribeClusterRequest::VERSIONS,
         ApiKey::OffsetDelete => OffsetDeleteRequest::VERSIONS,
+        ApiKey::ElectLeaders => ElectLeadersRequest::VERSIONS,
+        ApiKey::AlterPartitionReassignments => AlterPartitionReassignmentsRequest::VERSIONS,
+        ApiKey::ListPartitionReassignments => ListPartitionReassignmentsRequest::VERSIONS,
         _ => return None,
     };
     Some((range.min, range.max))
