@@ -538,3 +538,153 @@ fn usage_errors_exit_non_zero_with_kafkas_messages() {
     assert!(text(&out.stderr)
         .starts_with("Option \"[additional]\" can't be used with action \"[list]\"\n"));
 }
+
+/// `bin/kafka-local-cluster.sh` with its environment pointed at a temp dir: the binaries of
+/// this target dir (as `release/` links), free ports, its own run and data dirs. Stops the
+/// cluster when dropped, so a failed test leaves nothing running.
+struct LocalClusterScript {
+    dir: tempfile::TempDir,
+    base_port: u16,
+    zk_port: u16,
+}
+
+impl LocalClusterScript {
+    fn new(brokers: u16) -> LocalClusterScript {
+        let dir = tempfile::tempdir().unwrap();
+        let release = dir.path().join("target").join("release");
+        std::fs::create_dir_all(&release).unwrap();
+        for name in ["broker", "coordinator", "zookeeper-shell"] {
+            std::os::unix::fs::symlink(sibling(name), release.join(name)).unwrap();
+        }
+        let base_port = consecutive_free_ports(brokers + 1);
+        LocalClusterScript {
+            dir,
+            base_port,
+            zk_port: base_port + brokers,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("bin")
+            .join("kafka-local-cluster.sh");
+        std::process::Command::new(script)
+            .args(args)
+            .env("CARGO_TARGET_DIR", self.dir.path().join("target"))
+            .env("KAFKA_CLUSTER_RUN_DIR", self.dir.path().join("run"))
+            .env("KAFKA_CLUSTER_DATA_DIR", self.dir.path().join("data"))
+            .env("KAFKA_CLUSTER_ZK_PORT", self.zk_port.to_string())
+            .env("KAFKA_CLUSTER_BASE_PORT", self.base_port.to_string())
+            .env("KAFKA_CLUSTER_HOST", "127.0.0.1")
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for LocalClusterScript {
+    fn drop(&mut self) {
+        if self.dir.path().join("run").join("coordinator.pid").exists() {
+            let _ = self.run(&["stop"]);
+        }
+    }
+}
+
+/// The first of `count` consecutive loopback ports that are free right now.
+fn consecutive_free_ports(count: u16) -> u16 {
+    loop {
+        let base = testkit::free_port();
+        if base.checked_add(count).is_none() {
+            continue;
+        }
+        let free = (0..count)
+            .all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok());
+        if free {
+            return base;
+        }
+    }
+}
+
+#[test]
+fn the_local_cluster_script_starts_reports_and_stops_a_cluster() {
+    let script = LocalClusterScript::new(4);
+    let out = script.run(&["start", "4"]);
+    let stdout = succeeded(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert!(
+        lines[0].starts_with("Started the coordinator (pid "),
+        "{stdout}"
+    );
+    assert!(
+        lines[4].starts_with("Started broker 3 (pid ")
+            && lines[4].contains(&format!("on port {}", script.base_port + 3))
+            && lines[4].contains("server-3.properties"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[5],
+        format!(
+            "Cluster ready: 4 broker(s) registered [0, 1, 2, 3], coordinator at 127.0.0.1:{}",
+            script.zk_port
+        )
+    );
+    let generated =
+        std::fs::read_to_string(script.dir.path().join("run").join("server-3.properties")).unwrap();
+    assert!(generated.contains("broker.id=3\n") && !generated.contains("broker.id=0"));
+
+    // A second start is refused while this one runs.
+    assert_eq!(script.run(&["start"]).status.code(), Some(1));
+
+    let out = script.run(&["status"]);
+    let stdout = succeeded(&out);
+    assert!(stdout.starts_with("coordinator: running (pid "), "{stdout}");
+    assert_eq!(stdout.matches(": running (pid ").count(), 5, "{stdout}");
+    assert!(
+        stdout.ends_with("registered brokers: [0, 1, 2, 3]\n"),
+        "{stdout}"
+    );
+
+    // The brokers serve: a topic over all four.
+    let bootstrap = format!("127.0.0.1:{}", script.base_port);
+    let out = run(
+        "kafka-topics",
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--create",
+            "--topic",
+            "c",
+            "--partitions",
+            "4",
+            "--replication-factor",
+            "4",
+        ],
+    );
+    assert_eq!(succeeded(&out), "Created topic c.\n");
+
+    let out = script.run(&["stop"]);
+    let stdout = succeeded(&out);
+    for id in 0..4 {
+        assert!(
+            stdout.contains(&format!("Stopped broker {id} (pid ")),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stdout.ends_with("\n")
+            && stdout
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with("Stopped the coordinator (pid ")
+    );
+    let out = script.run(&["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = script.run(&["stop"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "No local cluster to stop\n");
+    let out = script.run(&["restart"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).starts_with("USAGE: "));
+}
