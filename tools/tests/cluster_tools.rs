@@ -30,14 +30,21 @@ struct TestCluster {
 
 impl TestCluster {
     fn start() -> TestCluster {
+        TestCluster::start_with(&[])
+    }
+
+    /// Brokers with `overrides` on top of the test defaults.
+    fn start_with(overrides: &[(&str, &str)]) -> TestCluster {
         let coordinator = CoordinatorProcess::start(&sibling("coordinator"), &[]).unwrap();
+        let mut settings = vec![("auto.create.topics.enable", "false")];
+        settings.extend_from_slice(overrides);
         let brokers = (0..3)
             .map(|id| {
                 BrokerProcess::start(
                     &sibling("broker"),
                     &coordinator.connect_string(),
                     id,
-                    &[("auto.create.topics.enable", "false")],
+                    &settings,
                 )
                 .unwrap()
             })
@@ -270,6 +277,31 @@ fn describe_and_preferred_election_on_a_replicated_topic() {
         "Error completing leader election (PREFERRED) for partition: t-9: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: The partition does not exist.\n"
     );
     assert_eq!(text(&out.stderr), "1 replica(s) could not be elected\n");
+}
+
+#[test]
+fn the_controller_rebalances_leaders_to_preferred_replicas_on_its_own() {
+    let cluster = TestCluster::start_with(&[("leader.imbalance.check.interval.seconds", "1")]);
+    cluster.create_topic("b", &["--replica-assignment", "0:1:2,1:2:0,2:0:1"]);
+    cluster.wait_for("b", "every partition has its preferred leader", |lines| {
+        lines.len() == 3
+            && lines
+                .iter()
+                .all(|line| line.isr.len() == 3 && line.leader == line.replicas.first().copied())
+    });
+    // Partition 0's preferred replica becomes broker 1 while broker 0 keeps leading it:
+    // broker 1 then leads one of its two preferred partitions, far past 10%.
+    let file = cluster.file("reorder.json", &reassignment_json("b", 0, &[1, 0, 2]));
+    let out = cluster.tool(
+        "kafka-reassign-partitions",
+        &["--execute", "--reassignment-json-file", path_str(&file)],
+    );
+    succeeded(&out);
+    cluster.wait_for(
+        "b",
+        "the controller moved partition 0 to broker 1",
+        |lines| lines[0].replicas == vec![1, 0, 2] && lines[0].leader == Some(1),
+    );
 }
 
 #[test]

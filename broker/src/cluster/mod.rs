@@ -13,6 +13,10 @@
 //!    out [`crate::controller::plan`];
 //! 5. sleeps until a watch fires, then starts over.
 //!
+//! While controller, every `leader.imbalance.check.interval.seconds` (when
+//! `auto.leader.rebalance.enable`) the loop also runs Kafka's leader imbalance check
+//! ([`crate::controller::election::plan_rebalance`]) and the preferred elections it asks for.
+//!
 //! Failures: a read that fails (coordinator down) keeps the previous image — the broker
 //! keeps serving what it leads — and is retried every [`RETRY_PAUSE`]. An expired session
 //! is replaced by a new one, the broker registers again and takes part in a new controller
@@ -67,6 +71,12 @@ pub struct ClusterOptions {
     pub delete_topic_enable: bool,
     /// The broker's default topic settings, to which topic overrides apply.
     pub log_config: LogConfig,
+    /// `auto.leader.rebalance.enable`.
+    pub auto_leader_rebalance_enable: bool,
+    /// `leader.imbalance.per.broker.percentage`.
+    pub leader_imbalance_per_broker_percentage: i32,
+    /// `leader.imbalance.check.interval.seconds`.
+    pub leader_imbalance_check_interval: Duration,
 }
 
 /// A topic to create.
@@ -647,6 +657,10 @@ async fn run(inner: Arc<Inner>, registration: BrokerRegistration, storage: Stora
     };
     let mut session_state = first.state_watcher();
     drop(first);
+    let rebalance_interval = inner.options.leader_imbalance_check_interval;
+    let auto_rebalance =
+        inner.options.auto_leader_rebalance_enable && !rebalance_interval.is_zero();
+    let mut next_rebalance = tokio::time::Instant::now() + rebalance_interval;
     loop {
         let Ok(client) = client_of(&inner) else {
             return;
@@ -686,6 +700,10 @@ async fn run(inner: Arc<Inner>, registration: BrokerRegistration, storage: Stora
                     }
                 }
                 _ = tokio::time::sleep(RETRY_PAUSE), if failed => {}
+                _ = tokio::time::sleep_until(next_rebalance), if auto_rebalance => {
+                    next_rebalance = tokio::time::Instant::now() + rebalance_interval;
+                    rebalance_leaders(&inner, &client).await;
+                }
             }
         }
         if *shutdown.borrow() {
@@ -751,6 +769,61 @@ async fn act_as_controller(
                 Err(error) => Err(error),
             }
         }
+    }
+}
+
+/// Kafka's automatic preferred leader rebalance, on the controller only: the imbalance
+/// check over the current image, then the preferred elections it picked.
+async fn rebalance_leaders(inner: &Inner, client: &Client) {
+    let mut state = inner.controller.lock().await;
+    let Some(controllership) = state.controllership else {
+        return;
+    };
+    let broker_id = inner.options.broker_id;
+    let image = inner.image.borrow().clone();
+    let shutting_down: std::collections::BTreeSet<i32> =
+        state.shutting_down.keys().copied().collect();
+    let rebalance = controller::election::plan_rebalance(
+        &image,
+        &shutting_down,
+        inner.options.leader_imbalance_per_broker_percentage,
+    );
+    for broker in &rebalance.imbalance {
+        tracing::debug!(
+            "[Controller id={broker_id}] Leader imbalance ratio for broker {} is {}",
+            broker.broker,
+            broker.ratio
+        );
+    }
+    if rebalance.elections.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = rebalance
+        .elections
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    tracing::info!(
+        "[Controller id={broker_id}] Starting replica leader election (PREFERRED) for partitions {} triggered by AutoTriggered",
+        shown.join(",")
+    );
+    let plan = controller::election::plan_elections(
+        &image,
+        rebalance.elections,
+        controller::election::ElectionType::Preferred,
+        &shutting_down,
+        controllership.epoch,
+    );
+    match controller::execute(client, controllership, plan.actions).await {
+        Ok(()) => inner.notify.notify_one(),
+        Err(ClusterError::ControllerMoved { epoch }) => {
+            tracing::info!(
+                "[Controller id={broker_id}] Controller moved (was epoch {epoch}); resigning"
+            );
+            state.controllership = None;
+            inner.notify.notify_one();
+        }
+        Err(error) => tracing::warn!(%error, "automatic leader rebalance failed"),
     }
 }
 
