@@ -334,6 +334,23 @@ fn unclean_election_revives_a_partition_whose_isr_is_gone() {
     cluster.wait_for("u", "the partition has no leader", |lines| {
         lines[0].leader.is_none() && lines[0].isr == vec![1]
     });
+    // The describe filters report it.
+    for filter in ["--unavailable-partitions", "--under-min-isr-partitions"] {
+        let out = cluster.tool("kafka-topics", &["--describe", "--topic", "u", filter]);
+        assert_eq!(
+            succeeded(&out),
+            "\tTopic: u\tPartition: 0\tLeader: none\tReplicas: 1,2\tIsr: 1\n",
+            "{filter}"
+        );
+    }
+    let out = cluster.tool(
+        "kafka-topics",
+        &["--describe", "--topic", "u", "--at-min-isr-partitions"],
+    );
+    assert_eq!(
+        succeeded(&out),
+        "\tTopic: u\tPartition: 0\tLeader: none\tReplicas: 1,2\tIsr: 1\n"
+    );
     // Broker 2 returns but is not in the ISR: only an unclean election brings it back.
     cluster.brokers[2].restart().unwrap();
     let out = cluster.tool(
