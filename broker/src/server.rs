@@ -201,6 +201,11 @@ impl ServerOptions {
             connection_timeout: self.zookeeper_connection_timeout,
             delete_topic_enable: self.delete_topic_enable,
             log_config: self.log_config.clone(),
+            auto_leader_rebalance_enable: self.config.auto_leader_rebalance_enable,
+            leader_imbalance_per_broker_percentage: self
+                .config
+                .leader_imbalance_per_broker_percentage,
+            leader_imbalance_check_interval: self.config.leader_imbalance_check_interval,
         }
     }
 }

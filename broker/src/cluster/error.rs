@@ -52,6 +52,9 @@ pub enum ClusterError {
     InvalidReplicaAssignment { message: String },
     #[error("{message}")]
     InvalidConfig { message: String },
+    /// No assignment could be computed (brokers only some of which have a rack).
+    #[error("{message}")]
+    Assignment { message: String },
     /// The change was written but the cluster did not reflect it in time.
     #[error("{what} did not complete within {waited:?}")]
     TimedOut { what: String, waited: Duration },

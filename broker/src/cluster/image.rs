@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::zk_layout::{EndPoint, Uuid};
+use common::zk_layout::{EndPoint, TopicAssignment, Uuid};
 
 /// A live broker: its registration under `/brokers/ids/<id>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,8 +44,13 @@ pub struct LeaderAndIsr {
 /// One partition of a topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionImage {
-    /// Replicas, preferred leader first.
+    /// Replicas, preferred leader first. While a reassignment is pending (KIP-455) this is
+    /// the target replicas followed by the original ones not in the target.
     pub replicas: Vec<i32>,
+    /// Replicas a pending reassignment adds (target − original); empty when none is pending.
+    pub adding: Vec<i32>,
+    /// Replicas a pending reassignment removes (original − target).
+    pub removing: Vec<i32>,
     /// `None` until the controller wrote the partition's state.
     pub state: Option<LeaderAndIsr>,
 }
@@ -58,6 +63,46 @@ impl PartitionImage {
             .map(|state| state.leader)
             .filter(|leader| *leader >= 0)
     }
+
+    /// A partition whose replicas are `replicas`, no reassignment pending, no state yet.
+    pub fn new(replicas: Vec<i32>) -> Self {
+        PartitionImage {
+            replicas,
+            adding: Vec::new(),
+            removing: Vec::new(),
+            state: None,
+        }
+    }
+
+    /// True while a reassignment of this partition is pending.
+    pub fn is_reassigning(&self) -> bool {
+        !self.adding.is_empty() || !self.removing.is_empty()
+    }
+
+    /// The replicas before the pending reassignment (all of them when none is pending).
+    pub fn original_replicas(&self) -> Vec<i32> {
+        self.replicas
+            .iter()
+            .copied()
+            .filter(|replica| !self.adding.contains(replica))
+            .collect()
+    }
+
+    /// The replicas the pending reassignment ends with (all of them when none is pending).
+    pub fn target_replicas(&self) -> Vec<i32> {
+        self.replicas
+            .iter()
+            .copied()
+            .filter(|replica| !self.removing.contains(replica))
+            .collect()
+    }
+
+    /// The ISR, empty before the controller wrote the partition's state.
+    pub fn isr(&self) -> &[i32] {
+        self.state
+            .as_ref()
+            .map_or(&[], |state| state.isr.as_slice())
+    }
 }
 
 /// One topic: `/brokers/topics/<t>` plus its partition states and `/config/topics/<t>`.
@@ -69,6 +114,31 @@ pub struct TopicImage {
     pub config: BTreeMap<String, String>,
     /// The version of `/brokers/topics/<t>`, expected when the assignment is extended.
     pub zk_version: i32,
+}
+
+impl TopicImage {
+    /// The topic's `/brokers/topics/<t>` record as this image knows it: replicas, pending
+    /// reassignments and the topic id.
+    pub fn to_assignment(&self) -> TopicAssignment {
+        let mut record = TopicAssignment {
+            topic_id: self.topic_id,
+            ..TopicAssignment::default()
+        };
+        for (index, partition) in &self.partitions {
+            record.partitions.insert(*index, partition.replicas.clone());
+            if !partition.adding.is_empty() {
+                record
+                    .adding_replicas
+                    .insert(*index, partition.adding.clone());
+            }
+            if !partition.removing.is_empty() {
+                record
+                    .removing_replicas
+                    .insert(*index, partition.removing.clone());
+            }
+        }
+        record
+    }
 }
 
 /// Where a partition stands from this broker's point of view.
@@ -193,6 +263,8 @@ mod tests {
             0,
             PartitionImage {
                 replicas: vec![1, 2],
+                adding: Vec::new(),
+                removing: Vec::new(),
                 state: Some(LeaderAndIsr {
                     leader,
                     leader_epoch: 0,
@@ -202,13 +274,7 @@ mod tests {
                 }),
             },
         );
-        topic.partitions.insert(
-            1,
-            PartitionImage {
-                replicas: vec![2, 1],
-                state: None,
-            },
-        );
+        topic.partitions.insert(1, PartitionImage::new(vec![2, 1]));
         image.topics.insert("t".to_owned(), topic);
         image
     }

@@ -3,7 +3,8 @@
 //!
 //! - every partition whose replica list holds this broker gets its log (created empty);
 //! - a log whose topic left the image, or whose topic now has another id (deleted and
-//!   created again under the same name), is deleted with its folder;
+//!   created again under the same name), or whose partition's replica list no longer
+//!   holds this broker (reassigned away), is deleted with its folder;
 //! - each log's config is the broker default with the topic's overrides applied.
 //!
 //! Each partition folder holds `partition.metadata`, as Kafka writes it:
@@ -56,7 +57,15 @@ pub fn reconcile(
         let stale = match image.topics.get(&topic_partition.topic) {
             None => recorded.is_some(),
             Some(topic) => match (recorded, topic.topic_id) {
-                (Some(recorded), Some(current)) => recorded != current,
+                // Another incarnation of the topic, or a partition whose replica list no
+                // longer holds this broker (a reassignment moved it away).
+                (Some(recorded), Some(current)) => {
+                    recorded != current
+                        || topic
+                            .partitions
+                            .get(&topic_partition.partition)
+                            .is_some_and(|partition| !partition.replicas.contains(&broker_id))
+                }
                 _ => false,
             },
         };
@@ -140,13 +149,9 @@ mod tests {
             topic_id: Some(id),
             ..TopicImage::default()
         };
-        topic_image.partitions.insert(
-            0,
-            PartitionImage {
-                replicas: replicas.to_vec(),
-                state: None,
-            },
-        );
+        topic_image
+            .partitions
+            .insert(0, PartitionImage::new(replicas.to_vec()));
         for (key, value) in config {
             topic_image
                 .config
@@ -199,5 +204,24 @@ mod tests {
         assert_eq!(done.deleted, vec![tp.clone()]);
         assert_eq!(done.created, vec![tp]);
         assert!(dir.log(&TopicPartition::new("legacy", 0)).is_some());
+    }
+
+    #[test]
+    fn a_partition_reassigned_away_loses_its_log_here() {
+        let temp = tempfile::tempdir().unwrap();
+        let defaults = LogConfig::default();
+        let mut dir = LogDir::open(temp.path(), defaults.clone(), Arc::new(SystemClock)).unwrap();
+        let id = Uuid::random();
+        reconcile(&mut dir, &image_with("t", id, &[0, 1], &[]), 0, &defaults).unwrap();
+        let tp = TopicPartition::new("t", 0);
+        // Still a replica while the reassignment is pending (replicas = target + original).
+        let pending = image_with("t", id, &[1, 2, 0], &[]);
+        assert!(reconcile(&mut dir, &pending, 0, &defaults)
+            .unwrap()
+            .deleted
+            .is_empty());
+        let done = reconcile(&mut dir, &image_with("t", id, &[1, 2], &[]), 0, &defaults).unwrap();
+        assert_eq!(done.deleted, vec![tp.clone()]);
+        assert!(dir.log(&tp).is_none());
     }
 }

@@ -15,6 +15,10 @@
 //!    out [`crate::controller::plan`];
 //! 5. sleeps until a watch fires, then starts over.
 //!
+//! While controller, every `leader.imbalance.check.interval.seconds` (when
+//! `auto.leader.rebalance.enable`) the loop also runs Kafka's leader imbalance check
+//! ([`crate::controller::election::plan_rebalance`]) and the preferred elections it asks for.
+//!
 //! Failures: a read that fails (coordinator down) keeps the previous image — the broker
 //! keeps serving what it leads — and is retried every [`RETRY_PAUSE`]. An expired session
 //! is replaced by a new one, the broker registers again and takes part in a new controller
@@ -74,6 +78,12 @@ pub struct ClusterOptions {
     pub delete_topic_enable: bool,
     /// The broker's default topic settings, to which topic overrides apply.
     pub log_config: LogConfig,
+    /// `auto.leader.rebalance.enable`.
+    pub auto_leader_rebalance_enable: bool,
+    /// `leader.imbalance.per.broker.percentage`.
+    pub leader_imbalance_per_broker_percentage: i32,
+    /// `leader.imbalance.check.interval.seconds`.
+    pub leader_imbalance_check_interval: Duration,
 }
 
 /// A topic to create.
@@ -284,15 +294,23 @@ impl Cluster {
     }
 
     /// An assignment for a new topic over the live brokers (Kafka's round robin from a
-    /// random broker).
+    /// random broker; rack-aware when every live broker has a rack).
     pub fn assign_new_topic(
         &self,
         partitions: i32,
         replication_factor: i32,
     ) -> Result<BTreeMap<i32, Vec<i32>>, ClusterError> {
-        let brokers = self.image().live_broker_ids();
+        let brokers: Vec<assignment::BrokerRack> = self
+            .image()
+            .brokers
+            .values()
+            .map(|broker| assignment::BrokerRack {
+                id: broker.id,
+                rack: broker.rack.clone(),
+            })
+            .collect();
         let start = rand::random_range(0..brokers.len().max(1));
-        assignment::assign_replicas(&brokers, partitions, replication_factor, 0, start)
+        assignment::assign(&brokers, partitions, replication_factor, 0, start)
             .map_err(assignment_error)
     }
 
@@ -597,6 +615,10 @@ fn assignment_error(error: assignment::AssignmentError) -> ClusterError {
                 message: error.to_string(),
             }
         }
+        // Kafka fails the topic with a non-API exception (UNKNOWN_SERVER_ERROR).
+        assignment::AssignmentError::MixedRacks { .. } => ClusterError::Assignment {
+            message: error.to_string(),
+        },
     }
 }
 
@@ -737,6 +759,10 @@ async fn run(
     };
     let mut session_state = first.state_watcher();
     drop(first);
+    let rebalance_interval = inner.options.leader_imbalance_check_interval;
+    let auto_rebalance =
+        inner.options.auto_leader_rebalance_enable && !rebalance_interval.is_zero();
+    let mut next_rebalance = tokio::time::Instant::now() + rebalance_interval;
     loop {
         let Ok(client) = client_of(&inner) else {
             return;
@@ -778,6 +804,10 @@ async fn run(
                     }
                 }
                 _ = tokio::time::sleep(RETRY_PAUSE), if failed => {}
+                _ = tokio::time::sleep_until(next_rebalance), if auto_rebalance => {
+                    next_rebalance = tokio::time::Instant::now() + rebalance_interval;
+                    rebalance_leaders(&inner, &client).await;
+                }
             }
         }
         if *shutdown.borrow() {
@@ -861,6 +891,61 @@ async fn clear_isr_change_notifications(client: &Client) {
     for child in children {
         let path = format!("{}/{child}", paths::ISR_CHANGE_NOTIFICATION);
         let _ = client.delete(&path, None).await;
+    }
+}
+
+/// Kafka's automatic preferred leader rebalance, on the controller only: the imbalance
+/// check over the current image, then the preferred elections it picked.
+async fn rebalance_leaders(inner: &Inner, client: &Client) {
+    let mut state = inner.controller.lock().await;
+    let Some(controllership) = state.controllership else {
+        return;
+    };
+    let broker_id = inner.options.broker_id;
+    let image = inner.image.borrow().clone();
+    let shutting_down: std::collections::BTreeSet<i32> =
+        state.shutting_down.keys().copied().collect();
+    let rebalance = controller::election::plan_rebalance(
+        &image,
+        &shutting_down,
+        inner.options.leader_imbalance_per_broker_percentage,
+    );
+    for broker in &rebalance.imbalance {
+        tracing::debug!(
+            "[Controller id={broker_id}] Leader imbalance ratio for broker {} is {}",
+            broker.broker,
+            broker.ratio
+        );
+    }
+    if rebalance.elections.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = rebalance
+        .elections
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    tracing::info!(
+        "[Controller id={broker_id}] Starting replica leader election (PREFERRED) for partitions {} triggered by AutoTriggered",
+        shown.join(",")
+    );
+    let plan = controller::election::plan_elections(
+        &image,
+        rebalance.elections,
+        controller::election::ElectionType::Preferred,
+        &shutting_down,
+        controllership.epoch,
+    );
+    match controller::execute(client, controllership, plan.actions).await {
+        Ok(()) => inner.notify.notify_one(),
+        Err(ClusterError::ControllerMoved { epoch }) => {
+            tracing::info!(
+                "[Controller id={broker_id}] Controller moved (was epoch {epoch}); resigning"
+            );
+            state.controllership = None;
+            inner.notify.notify_one();
+        }
+        Err(error) => tracing::warn!(%error, "automatic leader rebalance failed"),
     }
 }
 

@@ -1,6 +1,9 @@
 //! Reads the whole cluster state from the coordinator into a [`MetadataImage`], arming a
 //! one-shot watch on every node it depends on.
 //!
+//! A topic's pending reassignments (`adding_replicas` / `removing_replicas` of its
+//! assignment record) land in each [`PartitionImage`]'s `adding` and `removing`.
+//!
 //! Watched: `/controller` (data or existence), `/brokers/ids` (children) and each
 //! registration, `/brokers/topics` (children), each topic's assignment and each partition's
 //! state node (data, or existence while it does not exist yet), `/admin/delete_topics`
@@ -221,7 +224,13 @@ async fn read_topic(
         }
     };
     let mut partitions = BTreeMap::new();
-    for (index, replicas) in assignment.partitions {
+    let TopicAssignment {
+        partitions: assigned,
+        mut adding_replicas,
+        mut removing_replicas,
+        topic_id,
+    } = assignment;
+    for (index, replicas) in assigned {
         let state_path = paths::partition_state(topic, index);
         let state = match data(client, watches, &state_path).await? {
             None => None,
@@ -239,7 +248,15 @@ async fn read_topic(
                 }
             },
         };
-        partitions.insert(index, PartitionImage { replicas, state });
+        partitions.insert(
+            index,
+            PartitionImage {
+                replicas,
+                adding: adding_replicas.remove(&index).unwrap_or_default(),
+                removing: removing_replicas.remove(&index).unwrap_or_default(),
+                state,
+            },
+        );
     }
     let config_path = paths::topic_config(topic);
     let config = match plain_data(client, &config_path).await? {
@@ -253,7 +270,7 @@ async fn read_topic(
         },
     };
     Ok(Some(TopicImage {
-        topic_id: assignment.topic_id,
+        topic_id,
         partitions,
         config,
         zk_version: stat.version,

@@ -59,6 +59,9 @@ pub const LOG_CLEANER_THREADS: &str = "log.cleaner.threads";
 pub const LOG_CLEANER_DEDUPE_BUFFER_SIZE: &str = "log.cleaner.dedupe.buffer.size";
 pub const LOG_CLEANER_IO_BUFFER_SIZE: &str = "log.cleaner.io.buffer.size";
 pub const LOG_CLEANER_BACKOFF_MS: &str = "log.cleaner.backoff.ms";
+pub const AUTO_LEADER_REBALANCE_ENABLE: &str = "auto.leader.rebalance.enable";
+pub const LEADER_IMBALANCE_PER_BROKER_PERCENTAGE: &str = "leader.imbalance.per.broker.percentage";
+pub const LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS: &str = "leader.imbalance.check.interval.seconds";
 
 /// Keys this module turns into settings.
 pub const REPLICA_LAG_TIME_MAX_MS: &str = "replica.lag.time.max.ms";
@@ -75,7 +78,7 @@ pub const CONTROLLED_SHUTDOWN_ENABLE: &str = "controlled.shutdown.enable";
 pub const CONTROLLED_SHUTDOWN_MAX_RETRIES: &str = "controlled.shutdown.max.retries";
 pub const CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS: &str = "controlled.shutdown.retry.backoff.ms";
 
-pub const USED: [&str; 67] = [
+pub const USED: [&str; 70] = [
     BROKER_ID,
     LISTENERS,
     ADVERTISED_LISTENERS,
@@ -143,12 +146,15 @@ pub const USED: [&str; 67] = [
     CONTROLLED_SHUTDOWN_ENABLE,
     CONTROLLED_SHUTDOWN_MAX_RETRIES,
     CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS,
+    AUTO_LEADER_REBALANCE_ENABLE,
+    LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+    LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS,
 ];
 
 /// Real Kafka 3.x broker keys (exact, or a `prefix.` family) accepted silently although
 /// this broker does not act on them yet. Families are used only where every key in Kafka's
 /// documentation under that prefix is a broker key.
-pub const ACCEPTED_UNUSED: [&str; 92] = [
+pub const ACCEPTED_UNUSED: [&str; 89] = [
     // Security: TLS, SASL, authorisation, per-listener overrides.
     "ssl.",
     "sasl.",
@@ -170,9 +176,6 @@ pub const ACCEPTED_UNUSED: [&str; 92] = [
     "replica.",
     "num.replica.fetchers",
     "num.replica.alter.log.dirs.threads",
-    "auto.leader.rebalance.enable",
-    "leader.imbalance.check.interval.seconds",
-    "leader.imbalance.per.broker.percentage",
     "controlled.shutdown.",
     "controller.socket.timeout.ms",
     "inter.broker.protocol.version",

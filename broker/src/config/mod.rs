@@ -156,6 +156,14 @@ pub struct BrokerConfig {
     /// `log.cleaner.enable`, `.threads`, `.dedupe.buffer.size`, `.io.buffer.size`,
     /// `.backoff.ms` (the topic-level cleaner defaults live in `log`).
     pub cleaner: CleanerConfig,
+    /// `auto.leader.rebalance.enable`: the controller's preferred leader rebalance; default
+    /// true.
+    pub auto_leader_rebalance_enable: bool,
+    /// `leader.imbalance.per.broker.percentage`: the share of a broker's preferred
+    /// partitions led elsewhere that triggers the rebalance; default 10.
+    pub leader_imbalance_per_broker_percentage: i32,
+    /// `leader.imbalance.check.interval.seconds`: default 300, at least 1.
+    pub leader_imbalance_check_interval: Duration,
     /// Every known Kafka key set in the file or by `--override` (trimmed, last occurrence
     /// wins), as written: DescribeConfigs reports these as STATIC_BROKER_CONFIG.
     pub static_settings: BTreeMap<String, String>,
@@ -461,6 +469,19 @@ impl BrokerConfig {
             .unwrap_or(4096);
 
         let replication = replication::parse(&settings)?;
+        let leader_imbalance_per_broker_percentage = settings
+            .at_least(
+                LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+                Int,
+                i64::from(i32::MIN),
+            )?
+            .unwrap_or(10);
+        let leader_imbalance_check_interval = settings
+            .at_least(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, Long, 1)?
+            .map_or(Duration::from_secs(300), |seconds| {
+                Duration::from_secs(seconds.unsigned_abs())
+            });
+
         let config = BrokerConfig {
             broker_id: narrow(BROKER_ID, broker_id)?,
             listeners,
@@ -527,6 +548,14 @@ impl BrokerConfig {
                 offset_metadata_max_bytes,
             )?,
             cleaner: parse_cleaner_config(&settings)?,
+            auto_leader_rebalance_enable: settings
+                .flag(AUTO_LEADER_REBALANCE_ENABLE)?
+                .unwrap_or(true),
+            leader_imbalance_per_broker_percentage: narrow(
+                LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+                leader_imbalance_per_broker_percentage,
+            )?,
+            leader_imbalance_check_interval,
             static_settings,
         };
         Ok((config, warnings))

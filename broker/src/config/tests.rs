@@ -100,6 +100,9 @@ fn defaults_are_kafkas() {
             offset_metadata_max_bytes: 4096,
             replication: super::replication::ReplicationConfig::default(),
             cleaner: crate::log::cleaner::CleanerConfig::default(),
+            auto_leader_rebalance_enable: true,
+            leader_imbalance_per_broker_percentage: 10,
+            leader_imbalance_check_interval: Duration::from_secs(300),
             static_settings: [("zookeeper.connect".to_owned(), "localhost:2181".to_owned())].into(),
         }
     );
@@ -593,6 +596,33 @@ fn group_and_offsets_settings_are_checked() {
             .contains("group.max.session.timeout.ms")
     );
     assert!(warnings("offset.metadata.max.bytes=100").is_empty());
+}
+
+#[test]
+fn leader_rebalance_settings_have_kafkas_defaults_and_checks() {
+    let defaults = config("");
+    assert!(defaults.auto_leader_rebalance_enable);
+    assert_eq!(defaults.leader_imbalance_per_broker_percentage, 10);
+    assert_eq!(
+        defaults.leader_imbalance_check_interval,
+        Duration::from_secs(300)
+    );
+    let set = config(
+        "auto.leader.rebalance.enable=false
+leader.imbalance.per.broker.percentage=25
+         leader.imbalance.check.interval.seconds=5",
+    );
+    assert!(!set.auto_leader_rebalance_enable);
+    assert_eq!(set.leader_imbalance_per_broker_percentage, 25);
+    assert_eq!(set.leader_imbalance_check_interval, Duration::from_secs(5));
+    assert_eq!(
+        error("leader.imbalance.check.interval.seconds=0"),
+        "Invalid value 0 for configuration leader.imbalance.check.interval.seconds: \
+         Value must be at least 1"
+    );
+    assert!(error("leader.imbalance.per.broker.percentage=ten")
+        .starts_with("Invalid value ten for configuration leader.imbalance.per.broker.percentage"));
+    assert!(error("auto.leader.rebalance.enable=maybe").contains("auto.leader.rebalance.enable"));
 }
 
 #[test]

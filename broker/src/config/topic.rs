@@ -354,7 +354,7 @@ const fn broker(
 
 /// The broker keys DescribeConfigs lists: every key [`BrokerConfig`] reads, every broker
 /// synonym of a topic config, and the TLS passwords (sensitive), by name.
-pub const BROKER_CONFIGS: [BrokerConfigDef; 88] = {
+pub const BROKER_CONFIGS: [BrokerConfigDef; 91] = {
     use ConfigType::{Boolean, Double, Int, List, Long, Password, Short, String};
     [
         broker(
@@ -368,6 +368,12 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 88] = {
             Boolean,
             Some("true"),
             "Create a topic when a client first asks for it.",
+        ),
+        broker(
+            "auto.leader.rebalance.enable",
+            Boolean,
+            Some("true"),
+            "Let the controller move leadership back to preferred replicas when a broker leads too few of its partitions.",
         ),
         broker(
             "broker.id",
@@ -435,6 +441,18 @@ pub const BROKER_CONFIGS: [BrokerConfigDef; 88] = {
             Int,
             Some("6000"),
             "Shortest session timeout a group member may ask for.",
+        ),
+        broker(
+            "leader.imbalance.check.interval.seconds",
+            Long,
+            Some("300"),
+            "How often the controller checks the leader balance.",
+        ),
+        broker(
+            "leader.imbalance.per.broker.percentage",
+            Int,
+            Some("10"),
+            "The share of a broker's preferred partitions led elsewhere, in percent, above which the controller rebalances.",
         ),
         broker(
             "listener.security.protocol.map",

@@ -11,15 +11,21 @@
 //! What to write is decided by [`plan::plan`] from the metadata image (no I/O). The
 //! controller runs inside [`crate::cluster`]'s refresh loop: after every refresh in which
 //! this broker holds the controllership, the plan is computed and executed, and the watches
-//! bring the result back into the image.
+//! bring the result back into the image. Requests to the controller plan with
+//! [`election`] (ElectLeaders, the automatic preferred leader rebalance) and [`reassign`]
+//! (partition reassignments), and execute here under the same lock
+//! ([`crate::cluster::Cluster::controller`]).
 
+pub mod election;
 pub mod plan;
+pub mod reassign;
 
 use common::zk_layout::{paths, ControllerEpochRecord, ControllerRecord};
 use zookeeper_client::{Client, MultiWriteError, MultiWriteResult};
 
 use crate::cluster::error::ClusterError;
 use crate::cluster::zk::{ephemeral, persistent};
+use crate::cluster::{Cluster, ControllerState, MetadataImage};
 pub use plan::{plan, ControllerAction};
 
 /// This broker's controllership: the epoch it won and the epoch node's version after the
@@ -28,6 +34,51 @@ pub use plan::{plan, ControllerAction};
 pub struct Controllership {
     pub epoch: i32,
     pub epoch_zk_version: i32,
+}
+
+/// Why a request for the controller was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ControllerRequestError {
+    /// This broker is not the controller (or stopped being it during the writes).
+    #[error("This is not the correct controller for this cluster.")]
+    NotController,
+    #[error(transparent)]
+    Failed(#[from] ClusterError),
+}
+
+/// Runs one controller decision for a request (ElectLeaders, reassignments): with the
+/// controller state locked, `decide` plans from the current image and the writes are
+/// executed under the controllership; the lock is released before returning and a refresh
+/// is asked for, so callers wait for the image without holding it.
+pub async fn decide_and_execute<T>(
+    cluster: &Cluster,
+    decide: impl FnOnce(&MetadataImage, &ControllerState, Controllership) -> (T, Vec<ControllerAction>),
+) -> Result<T, ControllerRequestError> {
+    let mut state = cluster.controller().await;
+    let Some(controllership) = state.controllership else {
+        return Err(ControllerRequestError::NotController);
+    };
+    let client = cluster.client()?;
+    let image = cluster.image();
+    let (decided, actions) = decide(&image, &state, controllership);
+    if actions.is_empty() {
+        return Ok(decided);
+    }
+    match execute(&client, controllership, actions).await {
+        Ok(()) => {}
+        Err(ClusterError::ControllerMoved { epoch }) => {
+            tracing::info!(
+                "[Controller id={}] Controller moved (was epoch {epoch}); resigning",
+                cluster.broker_id()
+            );
+            state.controllership = None;
+            return Err(ControllerRequestError::NotController);
+        }
+        Err(error) => return Err(error.into()),
+    }
+    drop(state);
+    cluster.refresh();
+    Ok(decided)
 }
 
 /// Tries to become controller; `Ok(None)` when another broker is (or just became) it.
@@ -170,6 +221,57 @@ pub async fn execute(
             }
             ControllerAction::RemoveDeletionMarker { topic } => {
                 delete_if_exists(client, &paths::delete_topic(&topic)).await?;
+            }
+            ControllerAction::WriteAssignment {
+                topic,
+                record,
+                expected_version,
+                states,
+            } => {
+                let path = paths::topic(&topic);
+                let state_paths: Vec<(String, &reassign::StateUpdate)> = states
+                    .iter()
+                    .map(|update| (paths::partition_state(&topic, update.partition), update))
+                    .collect();
+                let outcome = fenced(client, controllership, &path, |multi| {
+                    multi.add_set_data(&path, &record.to_json(), Some(expected_version))?;
+                    for (state_path, update) in &state_paths {
+                        multi.add_set_data(
+                            state_path,
+                            &update.state.to_json(),
+                            Some(update.expected_version),
+                        )?;
+                    }
+                    Ok(())
+                })
+                .await;
+                match outcome {
+                    Ok(()) => {
+                        tracing::info!(
+                            "[Controller id={}] Wrote the assignment of topic {topic}: replicas {:?}, adding {:?}, removing {:?}",
+                            controllership.epoch,
+                            record.partitions,
+                            record.adding_replicas,
+                            record.removing_replicas
+                        );
+                        for update in &states {
+                            tracing::info!(
+                                "Partition {topic}-{}: leader {} (leader epoch {}, ISR {:?})",
+                                update.partition,
+                                update.state.leader,
+                                update.state.leader_epoch,
+                                update.state.isr
+                            );
+                        }
+                    }
+                    // Someone changed the topic or a partition meanwhile: plan again.
+                    Err(ClusterError::Zookeeper {
+                        source:
+                            zookeeper_client::Error::BadVersion | zookeeper_client::Error::NoNode,
+                        ..
+                    }) => {}
+                    Err(error) => return Err(error),
+                }
             }
         }
     }

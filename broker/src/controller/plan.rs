@@ -13,12 +13,14 @@
 //!   a partition whose whole ISR is down waits with leader -1 for one of them to return). A
 //!   leader in controlled shutdown with no eligible ISR member to take over keeps leading;
 //! - a partition with an eligible leader loses the ISR members that are not eligible (a
-//!   follower died or is shutting down), so acks=all writes stop waiting for them at once.
+//!   follower died or is shutting down), so acks=all writes stop waiting for them at once;
+//! - pending reassignments are completed, and partitions a cancelled one left behind are
+//!   tidied ([`super::reassign::plan_reassignments`]).
 //!
 //! Each change bumps the leader epoch and is written conditionally on the state node's
 //! version.
 
-use common::zk_layout::{LeaderRecoveryState, PartitionState};
+use common::zk_layout::{LeaderRecoveryState, PartitionState, TopicAssignment};
 
 use crate::cluster::image::{LeaderAndIsr, MetadataImage, PartitionImage};
 
@@ -42,6 +44,15 @@ pub enum ControllerAction {
     DeleteTopic { topic: String },
     /// Remove a deletion marker whose topic does not exist.
     RemoveDeletionMarker { topic: String },
+    /// Overwrite `/brokers/topics/<t>` with `record` if its version is still
+    /// `expected_version`, together with `states` (each conditional on its own version), in
+    /// one write: a reassignment recorded, completed or cancelled.
+    WriteAssignment {
+        topic: String,
+        record: TopicAssignment,
+        expected_version: i32,
+        states: Vec<super::reassign::StateUpdate>,
+    },
 }
 
 /// The changes that bring `image` to the state the controller wants.
@@ -68,6 +79,7 @@ pub fn plan(image: &MetadataImage, controller_epoch: i32) -> Vec<ControllerActio
             }
         }
     }
+    actions.extend(super::reassign::plan_reassignments(image, controller_epoch));
     actions
 }
 
@@ -156,7 +168,8 @@ pub fn elect_leader(
     (leader, isr)
 }
 
-fn new_state(
+/// A partition state written by this controller (leader recovery: recovered).
+pub(crate) fn new_state(
     leader: i32,
     leader_epoch: i32,
     isr: Vec<i32>,
@@ -199,8 +212,8 @@ mod tests {
         topic.partitions.insert(
             index,
             PartitionImage {
-                replicas: replicas.to_vec(),
                 state,
+                ..PartitionImage::new(replicas.to_vec())
             },
         );
     }

@@ -5,6 +5,8 @@ use kafka_protocol::ResponseError;
 
 use super::StorageError;
 use crate::cluster::ClusterError;
+use crate::controller::election::ElectionError;
+use crate::controller::reassign::ReassignmentError;
 use crate::log::{LogError, ProducerStateError};
 use crate::record::RecordError;
 
@@ -37,8 +39,40 @@ pub fn cluster_error_code(error: &ClusterError) -> ResponseError {
         | ClusterError::Zookeeper { .. }
         | ClusterError::ShuttingDown => ResponseError::RequestTimedOut,
         ClusterError::BadConnectString { .. }
+        | ClusterError::Assignment { .. }
         | ClusterError::BrokerIdTaken { .. }
         | ClusterError::Layout { .. } => ResponseError::UnknownServerError,
+    }
+}
+
+/// The per-partition code of a leader election that did not happen (Kafka's controller:
+/// a topic being deleted is INVALID_TOPIC_EXCEPTION).
+pub fn election_error_code(error: &ElectionError) -> ResponseError {
+    match error {
+        ElectionError::ElectionNotNeeded => ResponseError::ElectionNotNeeded,
+        ElectionError::PreferredLeaderNotAvailable { .. } => {
+            ResponseError::PreferredLeaderNotAvailable
+        }
+        ElectionError::EligibleLeadersNotAvailable { .. } => {
+            ResponseError::EligibleLeadersNotAvailable
+        }
+        ElectionError::UnknownTopicOrPartition => ResponseError::UnknownTopicOrPartition,
+        ElectionError::TopicBeingDeleted => ResponseError::InvalidTopicException,
+    }
+}
+
+/// The per-partition code of a refused reassignment.
+pub fn reassignment_error_code(error: &ReassignmentError) -> ResponseError {
+    match error {
+        ReassignmentError::UnknownTopicOrPartition => ResponseError::UnknownTopicOrPartition,
+        ReassignmentError::EmptyReplicaList
+        | ReassignmentError::DuplicateReplicas { .. }
+        | ReassignmentError::InvalidBrokerId { .. }
+        | ReassignmentError::BrokersNotAlive { .. } => ResponseError::InvalidReplicaAssignment,
+        ReassignmentError::ReplicationFactorChange { .. } => {
+            ResponseError::InvalidReplicationFactor
+        }
+        ReassignmentError::NoReassignmentInProgress => ResponseError::NoReassignmentInProgress,
     }
 }
 

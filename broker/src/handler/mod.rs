@@ -13,7 +13,9 @@
 //!   [`incremental_alter_configs`]), and the group APIs over [`Context::groups`]
 //!   ([`find_coordinator`], [`join_group`], [`sync_group`], [`heartbeat`], [`leave_group`],
 //!   [`offset_commit`], [`offset_fetch`], [`list_groups`], [`describe_groups`],
-//!   [`delete_groups`], [`offset_delete`]) — the APIs this broker serves;
+//!   [`delete_groups`], [`offset_delete`]), and the controller's [`elect_leaders`],
+//!   [`alter_partition_reassignments`], [`list_partition_reassignments`] — the APIs this
+//!   broker serves;
 //! - [`storage`] — [`Storage`]: the log dir behind a lock, used only from blocking tasks,
 //!   and the append signal that wakes long-poll fetches;
 //! - [`error_code`] — the one mapping from domain errors to Kafka error codes.
@@ -23,6 +25,7 @@
 //! ListOffsets make per partition.
 
 pub mod alter_configs;
+pub mod alter_partition_reassignments;
 pub mod api_versions;
 pub mod configs;
 pub mod create_partitions;
@@ -33,6 +36,7 @@ pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
+pub mod elect_leaders;
 pub mod error_code;
 pub mod fetch;
 pub mod find_coordinator;
@@ -43,6 +47,7 @@ pub mod join_group;
 pub mod leave_group;
 pub mod list_groups;
 pub mod list_offsets;
+pub mod list_partition_reassignments;
 pub mod metadata;
 pub mod offset_commit;
 pub mod offset_delete;
@@ -56,13 +61,14 @@ use bytes::{BufMut, Bytes, BytesMut};
 use std::sync::Arc;
 
 use kafka_protocol::messages::{
-    AlterConfigsRequest, ApiKey, ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest,
-    DeleteGroupsRequest, DeleteRecordsRequest, DeleteTopicsRequest, DescribeClusterRequest,
-    DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest, FindCoordinatorRequest,
-    HeartbeatRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest, JoinGroupRequest,
-    LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
-    RequestHeader, ResponseHeader, SyncGroupRequest,
+    AlterConfigsRequest, AlterPartitionReassignmentsRequest, ApiKey, ApiVersionsRequest,
+    CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteRecordsRequest,
+    DeleteTopicsRequest, DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest,
+    ElectLeadersRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest,
+    IncrementalAlterConfigsRequest, InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest,
+    ListGroupsRequest, ListOffsetsRequest, ListPartitionReassignmentsRequest, MetadataRequest,
+    OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest,
+    ProduceRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
 use kafka_protocol::ResponseError;
@@ -173,7 +179,7 @@ const PRODUCE_MAX_VERSION: i16 = 12;
 const FETCH_MAX_VERSION: i16 = 12;
 
 /// The APIs this broker serves, in ApiVersions order.
-pub const SERVED_APIS: [ApiKey; 26] = [
+pub const SERVED_APIS: [ApiKey; 29] = [
     ApiKey::Produce,
     ApiKey::Fetch,
     ApiKey::ListOffsets,
@@ -200,6 +206,9 @@ pub const SERVED_APIS: [ApiKey; 26] = [
     ApiKey::DeleteRecords,
     ApiKey::InitProducerId,
     ApiKey::OffsetForLeaderEpoch,
+    ApiKey::ElectLeaders,
+    ApiKey::AlterPartitionReassignments,
+    ApiKey::ListPartitionReassignments,
 ];
 
 /// The versions served for `api_key` (the crate's range, capped where a later version
@@ -236,6 +245,9 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
         ApiKey::DeleteGroups => Some(DeleteGroupsRequest::VERSIONS),
         ApiKey::OffsetDelete => Some(OffsetDeleteRequest::VERSIONS),
         ApiKey::OffsetForLeaderEpoch => Some(OffsetForLeaderEpochRequest::VERSIONS),
+        ApiKey::ElectLeaders => Some(ElectLeadersRequest::VERSIONS),
+        ApiKey::AlterPartitionReassignments => Some(AlterPartitionReassignmentsRequest::VERSIONS),
+        ApiKey::ListPartitionReassignments => Some(ListPartitionReassignmentsRequest::VERSIONS),
         _ => None,
     }
 }
@@ -384,6 +396,21 @@ pub async fn dispatch(
         ApiKey::OffsetDelete => {
             let request = decode_body(&mut body, api_key, version)?;
             let response = offset_delete::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::ElectLeaders => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = elect_leaders::handle(context, request, version).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::AlterPartitionReassignments => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = alter_partition_reassignments::handle(context, request).await;
+            encode_response(api_key, version, correlation_id, &response)?
+        }
+        ApiKey::ListPartitionReassignments => {
+            let request = decode_body(&mut body, api_key, version)?;
+            let response = list_partition_reassignments::handle(context, request).await;
             encode_response(api_key, version, correlation_id, &response)?
         }
         _ => {

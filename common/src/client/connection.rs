@@ -347,6 +347,7 @@ impl Connection {
             let Ok(api_key) = ApiKey::try_from(entry.api_key) else {
                 continue;
             };
+
             let Some(ours) = api_key_versions(api_key) else {
                 continue;
             };

@@ -8,6 +8,10 @@
 //!   delete committed offsets.
 //! - [`producer_perf`] / [`consumer_perf`]: `kafka-producer-perf-test` /
 //!   `kafka-consumer-perf-test`, with Kafka's flags and report lines.
+//! - [`leader_election`]: `kafka-leader-election` — preferred or unclean elections.
+//! - [`reassign_partitions`]: `kafka-reassign-partitions` — generate, execute, verify,
+//!   cancel and list partition reassignments.
+//! - [`options`]: the joptsimple-like option parser and table of those two.
 //! - [`config`]: `key=value` arguments and properties files mapped to client settings.
 //!
 //! Flags, messages and output follow Apache Kafka 3.x; the client underneath is
@@ -19,10 +23,22 @@ pub mod console_producer;
 pub mod consumer_groups;
 pub mod consumer_perf;
 pub mod formatter;
+pub mod leader_election;
+pub mod options;
 pub mod producer_perf;
+pub mod reassign_partitions;
 pub mod topics;
 
 use crate::zk_shell::local_time::LocalZone;
+
+/// A topic partition as the admin tools handle it; shown as Kafka shows it, `topic-0`
+/// ([`show_partition`]).
+pub type TopicPartition = (String, i32);
+
+/// `topic-0`.
+pub fn show_partition(partition: &TopicPartition) -> String {
+    format!("{}-{}", partition.0, partition.1)
+}
 
 /// Milliseconds since the epoch, now.
 pub fn now_millis() -> i64 {

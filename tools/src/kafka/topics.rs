@@ -8,12 +8,18 @@
 //! Output (Kafka 3.x): `Created topic X.`; list prints one name per line, sorted;
 //! describe prints `Topic: X[\tTopicId: <id>]\tPartitionCount: N\tReplicationFactor: R\tConfigs: k=v,…`
 //! (the TopicId only when the broker assigned one; Configs lists the entries whose source
-//! is not the default) and per partition `\tTopic: X\tPartition: P\tLeader: L\tReplicas: a,b\tIsr: a,b`
-//! (`Leader: none` without a leader); with `--under-replicated-partitions` or
-//! `--unavailable-partitions` only the matching partition lines are printed. Delete and
-//! alter print nothing on success. Failures: the caller prints
+//! is not the default; during a reassignment ReplicationFactor leaves out the replicas being
+//! added) and per partition `\tTopic: X\tPartition: P\tLeader: L\tReplicas: a,b\tIsr: a,b`
+//! (`Leader: none` without a live leader), followed during a reassignment by
+//! `\tAdding Replicas: c` and `\tRemoving Replicas: a`. With `--under-replicated-partitions`
+//! (fewer ISR members than the replication factor), `--unavailable-partitions` (no live
+//! leader), `--under-min-isr-partitions` (fewer than the topic's `min.insync.replicas`, or
+//! no leader) or `--at-min-isr-partitions` (exactly that many) only the partitions
+//! matching every filter given are printed, without the topic line. Delete and alter print
+//! nothing on success. Failures: the caller prints
 //! `Error while executing topic command : <message>` and exits 1.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -28,7 +34,8 @@ use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::{
     BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
-    DescribeConfigsRequest, TopicName,
+    DescribeConfigsRequest, ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse,
+    TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
@@ -116,11 +123,11 @@ pub struct TopicsArgs {
     #[arg(long = "unavailable-partitions")]
     pub unavailable_partitions: bool,
     /// if set when describing topics, only show partitions whose isr count is less than the
-    /// configured minimum (accepted; no partition is reported).
+    /// configured minimum.
     #[arg(long = "under-min-isr-partitions")]
     pub under_min_isr_partitions: bool,
     /// if set when describing topics, only show partitions whose isr count is equal to the
-    /// configured minimum (accepted; no partition is reported).
+    /// configured minimum.
     #[arg(long = "at-min-isr-partitions")]
     pub at_min_isr_partitions: bool,
     /// if set when describing topics, only show topics that have configuration overrides
@@ -320,24 +327,63 @@ impl PartitionFilter {
     }
 }
 
-/// Writes the describe block of one topic (`configs` are the non-default entries).
+/// A partition's reassignment in progress: the replicas it adds and removes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reassigning {
+    pub adding: Vec<i32>,
+    pub removing: Vec<i32>,
+}
+
+/// What describe knows about a topic besides its metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopicDetails {
+    /// The config entries whose source is not the default (the `Configs:` column).
+    pub overrides: Vec<(String, Option<String>)>,
+    /// The topic's effective `min.insync.replicas`, when the broker told it.
+    pub min_isr: Option<usize>,
+    /// Partition → its reassignment in progress.
+    pub reassignments: BTreeMap<i32, Reassigning>,
+}
+
+/// The replication factor Kafka's describe shows for a partition: during a reassignment
+/// that still changes its replica set, the replicas without the ones being added.
+fn replication_factor(replicas: &[i32], reassigning: Option<&Reassigning>) -> usize {
+    match reassigning {
+        Some(reassigning)
+            if replicas
+                .iter()
+                .any(|id| reassigning.adding.contains(id) || reassigning.removing.contains(id)) =>
+        {
+            replicas
+                .iter()
+                .filter(|id| !reassigning.adding.contains(id))
+                .count()
+        }
+        _ => replicas.len(),
+    }
+}
+
+/// Writes the describe block of one topic.
 pub fn write_description(
     out: &mut impl Write,
     topic: &TopicMetadata,
-    configs: &[(String, Option<String>)],
+    details: &TopicDetails,
     filter: PartitionFilter,
     live_brokers: &[i32],
 ) -> std::io::Result<()> {
     if !filter.any() {
-        let replication_factor = topic
-            .partitions
-            .first()
-            .map_or(0, |partition| partition.replicas.len());
+        let replication_factor = topic.partitions.first().map_or(0, |partition| {
+            replication_factor(
+                &partition.replicas,
+                details.reassignments.get(&partition.partition),
+            )
+        });
         write!(out, "Topic: {}", topic.name)?;
         if topic.topic_id != [0u8; 16] {
             write!(out, "\tTopicId: {}", topic_id_string(&topic.topic_id))?;
         }
-        let configs: Vec<String> = configs
+        let configs: Vec<String> = details
+            .overrides
             .iter()
             .map(|(name, value)| format!("{name}={}", value.as_deref().unwrap_or("null")))
             .collect();
@@ -349,15 +395,17 @@ pub fn write_description(
         )?;
     }
     for partition in &topic.partitions {
+        let reassigning = details.reassignments.get(&partition.partition);
         let has_leader = partition.leader >= 0 && live_brokers.contains(&partition.leader);
-        if filter.under_replicated && partition.isr.len() >= partition.replicas.len() {
-            continue;
-        }
-        if filter.unavailable && has_leader {
-            continue;
-        }
-        if filter.under_min_isr || filter.at_min_isr {
-            // min.insync.replicas comes from DescribeConfigs; without it nothing qualifies.
+        let isr = partition.isr.len();
+        let under_replicated = replication_factor(&partition.replicas, reassigning) > isr;
+        let under_min_isr = !has_leader || details.min_isr.is_some_and(|min| isr < min);
+        let at_min_isr = details.min_isr == Some(isr);
+        if (filter.under_replicated && !under_replicated)
+            || (filter.unavailable && has_leader)
+            || (filter.under_min_isr && !under_min_isr)
+            || (filter.at_min_isr && !at_min_isr)
+        {
             continue;
         }
         let leader = if has_leader {
@@ -365,7 +413,7 @@ pub fn write_description(
         } else {
             "none".to_string()
         };
-        writeln!(
+        write!(
             out,
             "\tTopic: {}\tPartition: {}\tLeader: {leader}\tReplicas: {}\tIsr: {}",
             topic.name,
@@ -373,6 +421,15 @@ pub fn write_description(
             join(&partition.replicas),
             join(&partition.isr)
         )?;
+        if let Some(reassigning) = reassigning {
+            if !reassigning.adding.is_empty() {
+                write!(out, "\tAdding Replicas: {}", join(&reassigning.adding))?;
+            }
+            if !reassigning.removing.is_empty() {
+                write!(out, "\tRemoving Replicas: {}", join(&reassigning.removing))?;
+            }
+        }
+        writeln!(out)?;
     }
     Ok(())
 }
@@ -533,33 +590,39 @@ async fn describe(
         under_min_isr: args.under_min_isr_partitions,
         at_min_isr: args.at_min_isr_partitions,
     };
-    let configs = if filter.any() || topics.is_empty() {
+    let mut details = if topics.is_empty() {
         Vec::new()
     } else {
         describe_configs(client, &topics).await?
     };
+    let reassignments = list_reassignments(client, &topics).await;
+    for (topic, detail) in topics.iter().zip(details.iter_mut()) {
+        if let Some(found) = reassignments.get(&topic.name) {
+            detail.reassignments = found.clone();
+        }
+    }
     let live: Vec<i32> = client.cached_metadata().brokers.keys().copied().collect();
     for (index, topic) in topics.iter().enumerate() {
-        let topic_configs = configs.get(index).cloned().unwrap_or_default();
-        if args.topics_with_overrides && topic_configs.is_empty() {
+        let topic_details = details.get(index).cloned().unwrap_or_default();
+        if args.topics_with_overrides && topic_details.overrides.is_empty() {
             continue;
         }
-        write_description(out, topic, &topic_configs, filter, &live).map_err(io_error)?;
+        write_description(out, topic, &topic_details, filter, &live).map_err(io_error)?;
     }
     Ok(())
 }
 
-/// The non-default config entries of each topic, in order; empty lists when the broker
-/// does not serve DescribeConfigs.
+/// Each topic's non-default config entries and effective `min.insync.replicas`, in order;
+/// empty details when the broker does not serve DescribeConfigs.
 async fn describe_configs(
     client: &Client,
     topics: &[TopicMetadata],
-) -> Result<Vec<Vec<(String, Option<String>)>>, KafkaToolError> {
+) -> Result<Vec<TopicDetails>, KafkaToolError> {
     /// ConfigSource DEFAULT_CONFIG.
     const DEFAULT_CONFIG: i8 = 5;
     let connection = client.any_connection().await?;
     if !connection.supports(kafka_protocol::messages::ApiKey::DescribeConfigs) {
-        return Ok(topics.iter().map(|_| Vec::new()).collect());
+        return Ok(topics.iter().map(|_| TopicDetails::default()).collect());
     }
     let mut request = DescribeConfigsRequest::default();
     for topic in topics {
@@ -573,7 +636,7 @@ async fn describe_configs(
     let response = connection.call(&request).await?;
     let mut all = Vec::with_capacity(topics.len());
     for topic in topics {
-        let mut entries = Vec::new();
+        let mut details = TopicDetails::default();
         if let Some(result) = response
             .results
             .iter()
@@ -585,17 +648,62 @@ async fn describe_configs(
                 });
             }
             for entry in &result.configs {
+                let value = entry.value.as_ref().map(|value| value.as_str().to_string());
+                if entry.name.as_str() == "min.insync.replicas" {
+                    details.min_isr = value.as_deref().and_then(|text| text.parse().ok());
+                }
                 if entry.config_source != DEFAULT_CONFIG {
-                    entries.push((
-                        entry.name.as_str().to_string(),
-                        entry.value.as_ref().map(|value| value.as_str().to_string()),
-                    ));
+                    details
+                        .overrides
+                        .push((entry.name.as_str().to_string(), value));
                 }
             }
         }
-        all.push(entries);
+        all.push(details);
     }
     Ok(all)
+}
+
+/// The reassignments in progress of `topics`' partitions (topic → partition → adding and
+/// removing replicas); none when the controller cannot tell, as Kafka's describe carries
+/// on without them.
+async fn list_reassignments(
+    client: &Client,
+    topics: &[TopicMetadata],
+) -> BTreeMap<String, BTreeMap<i32, Reassigning>> {
+    let mut found: BTreeMap<String, BTreeMap<i32, Reassigning>> = BTreeMap::new();
+    if topics.is_empty() {
+        return found;
+    }
+    let mut request = ListPartitionReassignmentsRequest::default();
+    request.timeout_ms = 30_000;
+    let outcome = client
+        .call_controller(&request, |response: &ListPartitionReassignmentsResponse| {
+            response.error_code == ResponseError::NotController.code()
+        })
+        .await;
+    let Ok(response) = outcome else {
+        return found;
+    };
+    if response.error_code != 0 {
+        return found;
+    }
+    for topic in &response.topics {
+        let name = topic.name.0.as_str();
+        if !topics.iter().any(|wanted| wanted.name == name) {
+            continue;
+        }
+        for partition in &topic.partitions {
+            found.entry(name.to_string()).or_default().insert(
+                partition.partition_index,
+                Reassigning {
+                    adding: partition.adding_replicas.iter().map(|id| id.0).collect(),
+                    removing: partition.removing_replicas.iter().map(|id| id.0).collect(),
+                },
+            );
+        }
+    }
+    found
 }
 
 async fn delete(client: &Client, args: &TopicsArgs) -> Result<(), KafkaToolError> {
@@ -802,11 +910,14 @@ mod tests {
     #[test]
     fn describe_prints_kafkas_lines() {
         let mut out = Vec::new();
-        let configs = vec![("segment.bytes".to_string(), Some("1073741824".to_string()))];
+        let details = TopicDetails {
+            overrides: vec![("segment.bytes".to_string(), Some("1073741824".to_string()))],
+            ..TopicDetails::default()
+        };
         write_description(
             &mut out,
             &topic("quickstart-events", 1),
-            &configs,
+            &details,
             PartitionFilter::default(),
             &[0, 1],
         )
@@ -818,7 +929,14 @@ mod tests {
         let mut with_id = topic("t", 1);
         with_id.topic_id = [1; 16];
         let mut out = Vec::new();
-        write_description(&mut out, &with_id, &[], PartitionFilter::default(), &[]).unwrap();
+        write_description(
+            &mut out,
+            &with_id,
+            &TopicDetails::default(),
+            PartitionFilter::default(),
+            &[],
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.starts_with("Topic: t\tTopicId: AQEBAQEBAQEBAQEBAQEBAQ\tPartitionCount: 1"),
@@ -834,11 +952,87 @@ mod tests {
             under_replicated: true,
             ..PartitionFilter::default()
         };
-        write_description(&mut out, &topic("t", 3), &[], filter, &[0, 1]).unwrap();
+        write_description(
+            &mut out,
+            &topic("t", 3),
+            &TopicDetails::default(),
+            filter,
+            &[0, 1],
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "\tTopic: t\tPartition: 1\tLeader: 0\tReplicas: 0,1\tIsr: 0\n"
         );
+    }
+
+    fn described(topic: &TopicMetadata, details: &TopicDetails, filter: PartitionFilter) -> String {
+        let mut out = Vec::new();
+        write_description(&mut out, topic, details, filter, &[0, 1]).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn min_isr_filters_use_the_topics_min_insync_replicas() {
+        let details = TopicDetails {
+            min_isr: Some(2),
+            ..TopicDetails::default()
+        };
+        let under = PartitionFilter {
+            under_min_isr: true,
+            ..PartitionFilter::default()
+        };
+        assert_eq!(
+            described(&topic("t", 3), &details, under),
+            "\tTopic: t\tPartition: 1\tLeader: 0\tReplicas: 0,1\tIsr: 0\n"
+        );
+        let at = PartitionFilter {
+            at_min_isr: true,
+            ..PartitionFilter::default()
+        };
+        let text = described(&topic("t", 3), &details, at);
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(!text.contains("Partition: 1\t"), "{text}");
+        // A partition without a live leader is under its minimum whatever its ISR.
+        let mut leaderless = topic("t", 1);
+        leaderless.partitions[0].leader = 7;
+        assert!(described(&leaderless, &details, under).contains("Leader: none"));
+        // Both filters: only partitions matching each.
+        let both = PartitionFilter {
+            under_min_isr: true,
+            at_min_isr: true,
+            ..PartitionFilter::default()
+        };
+        assert_eq!(described(&topic("t", 3), &details, both), "");
+    }
+
+    #[test]
+    fn reassignments_show_their_replicas_and_the_target_replication_factor() {
+        let mut moving = topic("t", 1);
+        moving.partitions[0].replicas = vec![1, 2, 0];
+        moving.partitions[0].isr = vec![0, 1];
+        let details = TopicDetails {
+            reassignments: [(
+                0,
+                Reassigning {
+                    adding: vec![1, 2],
+                    removing: vec![0],
+                },
+            )]
+            .into(),
+            ..TopicDetails::default()
+        };
+        let text = described(&moving, &details, PartitionFilter::default());
+        assert_eq!(
+            text,
+            "Topic: t\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: \n\tTopic: t\tPartition: 0\tLeader: 0\tReplicas: 1,2,0\tIsr: 0,1\tAdding Replicas: 1,2\tRemoving Replicas: 0\n"
+        );
+        // One replica (the original) and two in sync: not under-replicated.
+        let under = PartitionFilter {
+            under_replicated: true,
+            ..PartitionFilter::default()
+        };
+        assert_eq!(described(&moving, &details, under), "");
     }
 
     #[test]

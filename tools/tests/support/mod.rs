@@ -61,6 +61,10 @@ pub fn binary(name: &str) -> PathBuf {
         "kafka-consumer-groups" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-consumer-groups")),
         "kafka-producer-perf-test" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-producer-perf-test")),
         "kafka-consumer-perf-test" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-consumer-perf-test")),
+        "kafka-leader-election" => PathBuf::from(env!("CARGO_BIN_EXE_kafka-leader-election")),
+        "kafka-reassign-partitions" => {
+            PathBuf::from(env!("CARGO_BIN_EXE_kafka-reassign-partitions"))
+        }
         other => panic!("no binary {other}"),
     }
 }
