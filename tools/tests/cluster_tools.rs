@@ -485,44 +485,110 @@ fn reassignment_removes_a_replica_and_verify_list_cancel_report_it() {
     assert_eq!(text(&out.stdout), "Error: Unknown broker id 7\n");
 }
 
+/// Writes `lines` to `topic` with the console producer (acks=all).
+fn produce_lines(cluster: &TestCluster, topic: &str, lines: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(sibling("kafka-console-producer"))
+        .args([
+            "--bootstrap-server",
+            cluster.bootstrap().as_str(),
+            "--topic",
+            topic,
+            "--producer-property",
+            "acks=all",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 #[test]
-fn an_added_replica_can_be_cancelled_or_completes() {
+fn a_partition_moves_to_new_replicas_once_they_caught_up_and_the_old_one_drops_it() {
     let cluster = TestCluster::start();
     cluster.create_topic("a", &["--replica-assignment", "0"]);
     cluster.wait_for("a", "the partition has a leader", |lines| {
         lines[0].leader == Some(0)
     });
-    let file = cluster.file("grow.json", &reassignment_json("a", 0, &[0, 2]));
+    produce_lines(&cluster, "a", "one\ntwo\nthree\n");
+    let file = cluster.file("move.json", &reassignment_json("a", 0, &[1, 2]));
     let out = cluster.tool(
         "kafka-reassign-partitions",
         &["--execute", "--reassignment-json-file", path_str(&file)],
     );
-    succeeded(&out);
-    // Until broker 2 is in sync the reassignment is listed; once it is, it is complete.
-    let listed = succeeded(&cluster.tool("kafka-reassign-partitions", &["--list"]));
-    assert!(
-        listed == "Current partition reassignments:\na-0: replicas: 0,2. adding: 2.\n"
-            || listed == "No partition reassignments found.\n",
-        "{listed}"
+    assert!(succeeded(&out).ends_with("Successfully started partition reassignment for a-0\n"));
+    // Brokers 1 and 2 copy the log from broker 0, join the ISR, and 1 takes over.
+    cluster.wait_for("a", "the move completed", |lines| {
+        lines[0].replicas == vec![1, 2] && lines[0].leader == Some(1) && lines[0].isr.len() == 2
+    });
+    let out = cluster.tool(
+        "kafka-reassign-partitions",
+        &["--verify", "--reassignment-json-file", path_str(&file)],
+    );
+    assert_eq!(
+        succeeded(&out),
+        "Status of partition reassignment:\nReassignment of partition a-0 is completed.\n"
+    );
+    let folder = cluster.brokers[0].log_dir().join("a-0");
+    wait_until(SETTLE, "broker 0 deleted a-0", || !folder.exists());
+    // The records moved with the partition.
+    let out = cluster.tool(
+        "kafka-console-consumer",
+        &["--topic", "a", "--from-beginning", "--max-messages", "3"],
+    );
+    assert_eq!(succeeded(&out), "one\ntwo\nthree\n");
+    let out = cluster.tool("kafka-reassign-partitions", &["--list"]);
+    assert_eq!(succeeded(&out), "No partition reassignments found.\n");
+}
+
+#[test]
+fn a_reassignment_waiting_for_a_stopped_broker_is_listed_and_cancelled() {
+    let mut cluster = TestCluster::start();
+    cluster.create_topic("w", &["--replica-assignment", "0"]);
+    cluster.wait_for("w", "the partition has a leader", |lines| {
+        lines[0].leader == Some(0)
+    });
+    // Broker 2 is down: the replica it should add cannot catch up.
+    cluster.brokers[2].kill9().unwrap();
+    let file = cluster.file("grow.json", &reassignment_json("w", 0, &[0, 2]));
+    succeeded(&cluster.tool(
+        "kafka-reassign-partitions",
+        &["--execute", "--reassignment-json-file", path_str(&file)],
+    ));
+    let out = cluster.tool("kafka-reassign-partitions", &["--list"]);
+    assert_eq!(
+        succeeded(&out),
+        "Current partition reassignments:\nw-0: replicas: 0,2. adding: 2.\n"
+    );
+    let out = cluster.tool(
+        "kafka-reassign-partitions",
+        &["--verify", "--reassignment-json-file", path_str(&file)],
+    );
+    assert_eq!(
+        succeeded(&out),
+        "Status of partition reassignment:\nReassignment of partition w-0 is still in progress.\n"
     );
     let out = cluster.tool(
         "kafka-reassign-partitions",
         &["--cancel", "--reassignment-json-file", path_str(&file)],
     );
-    let stdout = succeeded(&out);
-    if stdout.starts_with("Successfully cancelled partition reassignment for: a-0\n") {
-        cluster.wait_for("a", "the original replicas are back", |lines| {
-            lines[0].replicas == vec![0] && lines[0].isr == vec![0]
-        });
-        let folder = cluster.brokers[2].log_dir().join("a-0");
-        wait_until(SETTLE, "broker 2 dropped a-0", || !folder.exists());
-    } else {
-        assert_eq!(
-            stdout,
-            "None of the specified partition reassignments are active.\nNone of the specified partition moves are active.\n"
-        );
-        assert_eq!(cluster.describe("a")[0].replicas, vec![0, 2]);
-    }
+    assert!(
+        succeeded(&out).starts_with("Successfully cancelled partition reassignment for: w-0\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    cluster.wait_for("w", "the original replicas are back", |lines| {
+        lines[0].replicas == vec![0] && lines[0].isr == vec![0]
+    });
     let out = cluster.tool("kafka-reassign-partitions", &["--list"]);
     assert_eq!(succeeded(&out), "No partition reassignments found.\n");
 }
