@@ -611,9 +611,11 @@ impl ProducerContext for Reports {
 }
 
 /// The producer thread: one record per partition every interval until stopped, then a
-/// flush.
+/// flush (skipped when the producer is dropped without [`LoadProducer::finish`], on the way
+/// out of a failed measurement: the queue is then discarded).
 struct LoadProducer {
     stop: Arc<AtomicBool>,
+    abandon: Arc<AtomicBool>,
     thread: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
@@ -639,6 +641,8 @@ impl LoadProducer {
             .create_with_context(Reports(Arc::clone(tracker)))
             .context("creating the producer")?;
         let stop = Arc::new(AtomicBool::new(false));
+        let abandon = Arc::new(AtomicBool::new(false));
+        let abandoned = Arc::clone(&abandon);
         let (origin, partitions, interval, size, flush_timeout) = (
             tracker.origin,
             cli.partitions,
@@ -690,6 +694,9 @@ impl LoadProducer {
                 }
                 producer.poll(Duration::ZERO);
             }
+            if abandoned.load(Ordering::Relaxed) {
+                return Ok(());
+            }
             producer
                 .flush(flush_timeout)
                 .context("flushing the producer")?;
@@ -698,6 +705,7 @@ impl LoadProducer {
         });
         Ok(LoadProducer {
             stop,
+            abandon,
             thread: Some(thread),
         })
     }
@@ -716,6 +724,7 @@ impl LoadProducer {
 
 impl Drop for LoadProducer {
     fn drop(&mut self) {
+        self.abandon.store(true, Ordering::Relaxed);
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
