@@ -206,6 +206,7 @@ impl ServerOptions {
                 .config
                 .leader_imbalance_per_broker_percentage,
             leader_imbalance_check_interval: self.config.leader_imbalance_check_interval,
+            unclean_leader_election_enable: self.config.unclean_leader_election_enable,
         }
     }
 }
@@ -504,10 +505,18 @@ async fn log_maintenance(
             }
             _ = checkpoint.tick() => {
                 let replicas = replicas.clone();
-                let written = storage.run(move |dir| {
+                let taken = storage.run(move |dir| {
                     replicas.sync_high_watermarks(dir);
-                    dir.checkpoint().map_err(StorageError::from)
+                    Ok(dir.offset_checkpoints())
                 }).await;
+                // The files (and their fsyncs) are written without the log dir lock.
+                let written = match taken {
+                    Ok(checkpoints) => tokio::task::spawn_blocking(move || checkpoints.write())
+                        .await
+                        .map_err(|error| StorageError::Task { reason: error.to_string() })
+                        .and_then(|written| written.map_err(StorageError::from)),
+                    Err(error) => Err(error),
+                };
                 if let Err(error) = written {
                     tracing::warn!(%error, "writing checkpoints failed");
                 }

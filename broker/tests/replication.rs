@@ -650,3 +650,76 @@ fn controlled_shutdown_moves_leadership_with_no_producer_error() {
     assert!(failed.is_empty(), "delivery failures: {failed:?}");
     check_nothing_acknowledged_was_lost(&cluster, topic, &deliveries);
 }
+
+/// Java's `String.hashCode` of an ASCII group id: which `__consumer_offsets` partition holds it.
+fn java_hash(text: &str) -> i32 {
+    text.bytes().fold(0i32, |hash, byte| {
+        hash.wrapping_mul(31).wrapping_add(i32::from(byte))
+    })
+}
+
+#[test]
+fn committed_offsets_survive_the_loss_of_the_group_coordinator() {
+    use rdkafka::consumer::CommitMode;
+
+    let overrides = [
+        ("offsets.topic.replication.factor", "3"),
+        ("offsets.topic.num.partitions", "3"),
+        ("group.initial.rebalance.delay.ms", "0"),
+    ];
+    let mut cluster = TestCluster::start(3, &overrides);
+    cluster.create_topic("work", 1, 3, &[]);
+    cluster.wait_fully_replicated("work", 1, 3);
+    let producer = BackgroundProducer::start(&cluster, "work", 1);
+    producer.wait_progress(100);
+    producer.finish();
+
+    let group_config = |cluster: &TestCluster| {
+        cluster.config(&[
+            ("group.id", "g"),
+            ("enable.auto.commit", "false"),
+            ("auto.offset.reset", "earliest"),
+            ("session.timeout.ms", "6000"),
+        ])
+    };
+    let consumer: BaseConsumer = group_config(&cluster).create().unwrap();
+    consumer.subscribe(&["work"]).unwrap();
+    let mut last = None;
+    let deadline = Instant::now() + PATIENCE;
+    while last.is_none_or(|offset| offset < 49) {
+        assert!(Instant::now() < deadline, "consumed up to {last:?}");
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
+            last = Some(message.offset());
+        }
+    }
+    let mut offsets = TopicPartitionList::new();
+    offsets
+        .add_partition_offset("work", 0, Offset::Offset(50))
+        .unwrap();
+    consumer.commit(&offsets, CommitMode::Sync).unwrap();
+    drop(consumer);
+
+    // The broker leading the group's offsets partition goes away.
+    let partition = java_hash("g").unsigned_abs() % 3;
+    let coordinator = cluster
+        .leader_of("__consumer_offsets", i32::try_from(partition).unwrap())
+        .unwrap();
+    cluster.broker(coordinator).kill9().unwrap();
+    wait_until("a new leader of the group's offsets partition", || {
+        cluster
+            .leader_of("__consumer_offsets", i32::try_from(partition).unwrap())
+            .is_some_and(|leader| leader != coordinator)
+    });
+
+    // A new member of the group resumes at the committed offset, served by the new leader.
+    let resumed: BaseConsumer = group_config(&cluster).create().unwrap();
+    resumed.subscribe(&["work"]).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let first = loop {
+        assert!(Instant::now() < deadline, "the resumed member read nothing");
+        if let Some(Ok(message)) = resumed.poll(Duration::from_millis(100)) {
+            break message.offset();
+        }
+    };
+    assert_eq!(first, 50);
+}

@@ -84,6 +84,8 @@ pub struct ClusterOptions {
     pub leader_imbalance_per_broker_percentage: i32,
     /// `leader.imbalance.check.interval.seconds`.
     pub leader_imbalance_check_interval: Duration,
+    /// `unclean.leader.election.enable`: the default of topics without their own setting.
+    pub unclean_leader_election_enable: bool,
 }
 
 /// A topic to create.
@@ -776,7 +778,14 @@ async fn run(
                 replicas.apply_image(Arc::clone(&image)).await;
                 inner.image.send_replace(Arc::clone(&image));
                 let mut controller = inner.controller.lock().await;
-                let acted = act_as_controller(&client, broker_id, &image, &mut controller).await;
+                let acted = act_as_controller(
+                    &client,
+                    broker_id,
+                    &image,
+                    &mut controller,
+                    inner.options.unclean_leader_election_enable,
+                )
+                .await;
                 drop(controller);
                 match acted {
                     Ok(true) => inner.notify.notify_one(),
@@ -834,6 +843,7 @@ async fn act_as_controller(
     broker_id: i32,
     image: &MetadataImage,
     state: &mut ControllerState,
+    unclean_default: bool,
 ) -> Result<bool, ClusterError> {
     state.shutting_down = image
         .shutting_down
@@ -865,7 +875,7 @@ async fn act_as_controller(
                 return Ok(false);
             };
             clear_isr_change_notifications(client).await;
-            let actions = controller::plan(image, current.epoch);
+            let actions = controller::plan(image, current.epoch, unclean_default);
             if actions.is_empty() {
                 return Ok(false);
             }

@@ -12,6 +12,9 @@
 //!   its eligible members, keeping the last member when none is (unclean election is off, so
 //!   a partition whose whole ISR is down waits with leader -1 for one of them to return). A
 //!   leader in controlled shutdown with no eligible ISR member to take over keeps leading;
+//!   With `unclean.leader.election.enable` (the topic's, else the broker default the
+//!   controller passes), such a partition takes its first eligible replica as leader and
+//!   sole ISR member instead, accepting the loss of what only the ISR had;
 //! - a partition with an eligible leader loses the ISR members that are not eligible (a
 //!   follower died or is shutting down), so acks=all writes stop waiting for them at once;
 //! - pending reassignments are completed, and partitions a cancelled one left behind are
@@ -55,8 +58,13 @@ pub enum ControllerAction {
     },
 }
 
-/// The changes that bring `image` to the state the controller wants.
-pub fn plan(image: &MetadataImage, controller_epoch: i32) -> Vec<ControllerAction> {
+/// The changes that bring `image` to the state the controller wants;
+/// `unclean_default` is the broker's `unclean.leader.election.enable`.
+pub fn plan(
+    image: &MetadataImage,
+    controller_epoch: i32,
+    unclean_default: bool,
+) -> Vec<ControllerAction> {
     let mut actions = Vec::new();
     for topic in &image.topics_marked_for_deletion {
         if image.topics.contains_key(topic) {
@@ -74,7 +82,17 @@ pub fn plan(image: &MetadataImage, controller_epoch: i32) -> Vec<ControllerActio
             continue;
         }
         for (index, partition) in &topic.partitions {
-            if let Some(action) = plan_partition(image, name, *index, partition, controller_epoch) {
+            let unclean = topic
+                .config
+                .get("unclean.leader.election.enable")
+                .map_or(unclean_default, |value| value.eq_ignore_ascii_case("true"));
+            let context = PartitionContext {
+                topic: name,
+                partition: *index,
+                controller_epoch,
+                unclean,
+            };
+            if let Some(action) = plan_partition(image, &context, partition) {
                 actions.push(action);
             }
         }
@@ -83,13 +101,26 @@ pub fn plan(image: &MetadataImage, controller_epoch: i32) -> Vec<ControllerActio
     actions
 }
 
+/// One partition's name and what the plan applies to it.
+struct PartitionContext<'a> {
+    topic: &'a str,
+    partition: i32,
+    controller_epoch: i32,
+    /// Unclean leader election allowed.
+    unclean: bool,
+}
+
 fn plan_partition(
     image: &MetadataImage,
-    topic: &str,
-    partition: i32,
+    context: &PartitionContext<'_>,
     current: &PartitionImage,
-    controller_epoch: i32,
 ) -> Option<ControllerAction> {
+    let PartitionContext {
+        topic,
+        partition,
+        controller_epoch,
+        unclean,
+    } = *context;
     let live: Vec<i32> = current
         .replicas
         .iter()
@@ -121,7 +152,15 @@ fn plan_partition(
                     // A leader shutting down with nobody to take over keeps leading.
                     return None;
                 }
-                (leader, isr)
+                match live.first() {
+                    Some(first) if leader < 0 && unclean => {
+                        tracing::warn!(
+                            "Unclean leader election: {topic}-{partition} has no live in-sync replica; {first} leads with what it has"
+                        );
+                        (*first, vec![*first])
+                    }
+                    _ => (leader, isr),
+                }
             };
             if leader == state.leader && isr == state.isr {
                 return None;
@@ -232,7 +271,7 @@ mod tests {
     fn new_partitions_get_the_first_live_replica_as_leader() {
         let mut image = image(&[2, 3]);
         add_partition(&mut image, &[1, 2, 3], None);
-        let actions = plan(&image, 7);
+        let actions = plan(&image, 7, false);
         assert_eq!(
             actions,
             vec![ControllerAction::CreatePartitionState {
@@ -247,14 +286,14 @@ mod tests {
     fn partitions_without_live_replicas_wait() {
         let mut image = image(&[5]);
         add_partition(&mut image, &[1, 2], None);
-        assert!(plan(&image, 1).is_empty());
+        assert!(plan(&image, 1, false).is_empty());
     }
 
     #[test]
     fn a_dead_leader_is_replaced_from_the_isr_with_a_bumped_epoch() {
         let mut image = image(&[2, 3]);
         add_partition(&mut image, &[1, 3, 2], Some(state(1, 4, &[1, 2, 3])));
-        let actions = plan(&image, 2);
+        let actions = plan(&image, 2, false);
         assert_eq!(
             actions,
             vec![ControllerAction::UpdatePartitionState {
@@ -270,7 +309,7 @@ mod tests {
     fn a_live_leader_is_left_alone() {
         let mut image = image(&[1]);
         add_partition(&mut image, &[1], Some(state(1, 0, &[1])));
-        assert!(plan(&image, 1).is_empty());
+        assert!(plan(&image, 1, false).is_empty());
     }
 
     #[test]
@@ -280,11 +319,11 @@ mod tests {
         // Once the partition shows leader -1 and ISR [1], nothing changes until 1 returns.
         let mut waiting = image(&[2]);
         add_partition(&mut waiting, &[1, 2], Some(state(-1, 1, &[1])));
-        assert!(plan(&waiting, 1).is_empty());
+        assert!(plan(&waiting, 1, false).is_empty());
         let mut back = image(&[1, 2]);
         add_partition(&mut back, &[1, 2], Some(state(-1, 1, &[1])));
         assert!(matches!(
-            &plan(&back, 1)[..],
+            &plan(&back, 1, false)[..],
             [ControllerAction::UpdatePartitionState { state, .. }] if state.leader == 1 && state.leader_epoch == 2
         ));
     }
@@ -294,7 +333,7 @@ mod tests {
         let mut image = image(&[1, 2]);
         add_partition(&mut image, &[1, 2, 3], Some(state(1, 4, &[1, 2, 3])));
         assert_eq!(
-            plan(&image, 2),
+            plan(&image, 2, false),
             vec![ControllerAction::UpdatePartitionState {
                 topic: "t".to_owned(),
                 partition: 0,
@@ -311,7 +350,7 @@ mod tests {
         add_partition(&mut image, &[1, 2, 3], Some(state(1, 4, &[1, 2, 3])));
         add_partition(&mut image, &[2, 1], Some(state(2, 0, &[2, 1])));
         add_partition(&mut image, &[1], Some(state(1, 0, &[1])));
-        let actions = plan(&image, 3);
+        let actions = plan(&image, 3, false);
         assert_eq!(
             actions,
             vec![
@@ -333,12 +372,32 @@ mod tests {
     }
 
     #[test]
+    fn unclean_election_takes_a_live_out_of_sync_replica_when_allowed() {
+        let mut image = image(&[2]);
+        add_partition(&mut image, &[1, 2], Some(state(1, 3, &[1])));
+        assert!(plan(&image, 1, false).is_empty(), "clean: wait for 1");
+        let expected = vec![ControllerAction::UpdatePartitionState {
+            topic: "t".to_owned(),
+            partition: 0,
+            state: new_state(2, 4, vec![2], 1),
+            expected_version: 4,
+        }];
+        assert_eq!(plan(&image, 1, true), expected);
+        // The topic's own setting wins over the broker default.
+        image.topics.get_mut("t").unwrap().config.insert(
+            "unclean.leader.election.enable".to_owned(),
+            "true".to_owned(),
+        );
+        assert_eq!(plan(&image, 1, false), expected);
+    }
+
+    #[test]
     fn marked_topics_are_deleted_and_stale_markers_removed() {
         let mut image = image(&[1]);
         add_partition(&mut image, &[1], None);
         image.topics_marked_for_deletion.insert("t".to_owned());
         image.topics_marked_for_deletion.insert("gone".to_owned());
-        let actions = plan(&image, 1);
+        let actions = plan(&image, 1, false);
         assert_eq!(
             actions,
             vec![

@@ -217,9 +217,13 @@ async fn read_all(
         })
         .collect();
     let replicas = context.replicas.clone();
+    let most = wanted
+        .iter()
+        .fold(0usize, |sum, fetch| sum.saturating_add(fetch.max_bytes))
+        .min(response_max);
     let outcome = context
         .storage
-        .run(move |dir| {
+        .run_read(most, move |dir| {
             let mut reads = Vec::with_capacity(wanted.len());
             let mut remaining = response_max;
             let mut total = 0usize;

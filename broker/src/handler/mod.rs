@@ -261,7 +261,7 @@ pub async fn dispatch(
     api_key: ApiKey,
     mut body: Bytes,
     peer: Option<std::net::SocketAddr>,
-) -> Result<Option<Bytes>, NetworkError> {
+) -> Result<Option<Reply>, NetworkError> {
     let version = header.request_api_version;
     let correlation_id = header.correlation_id;
     let frame = match api_key {
@@ -318,7 +318,16 @@ pub async fn dispatch(
         ApiKey::Produce => {
             let request = decode_body(&mut body, api_key, version)?;
             match produce::handle(context, request, version).await? {
-                Some(response) => encode_response(api_key, version, correlation_id, &response)?,
+                Some(produced) if produced.is_complete() => {
+                    encode_response(api_key, version, correlation_id, &produced.response)?
+                }
+                Some(produced) => {
+                    let replicas = context.replicas.clone();
+                    return Ok(Some(Reply::Later(Box::pin(async move {
+                        let response = produced.complete(&replicas).await;
+                        encode_response(api_key, version, correlation_id, &response)
+                    }))));
+                }
                 None => return Ok(None),
             }
         }
@@ -420,7 +429,24 @@ pub async fn dispatch(
             })
         }
     };
-    Ok(Some(frame))
+    Ok(Some(Reply::Now(frame)))
+}
+
+/// A response frame: ready now, or once a wait completes (an acks=all produce waiting for
+/// its replicas; the connection may serve the requests behind it meanwhile and sends the
+/// answers in request order).
+pub enum Reply {
+    Now(Bytes),
+    Later(std::pin::Pin<Box<dyn std::future::Future<Output = Result<Bytes, NetworkError>> + Send>>),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Now(frame) => f.debug_tuple("Now").field(&frame.len()).finish(),
+            Reply::Later(_) => f.write_str("Later"),
+        }
+    }
 }
 
 fn decode_body<R: Decodable>(

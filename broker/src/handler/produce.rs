@@ -6,7 +6,9 @@
 //! once the high watermark covers the batch — every ISR member has it — or with
 //! NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell below the minimum meanwhile,
 //! REQUEST_TIMED_OUT after the request's timeout, NOT_LEADER_OR_FOLLOWER when leadership
-//! moved; the partitions of one request are all appended before any wait. 0 sends no response — and, as Kafka does, closes the connection if any partition failed,
+//! moved. The partitions of one request are all appended before any wait, and the wait
+//! itself is left to the connection ([`Produced::complete`]), which goes on appending the
+//! requests pipelined behind it and answers them all in order. 0 sends no response — and, as Kafka does, closes the connection if any partition failed,
 //! so the producer notices; anything else is INVALID_REQUIRED_ACKS for every partition.
 //! Per partition, with Kafka 3.x's codes (see [`super::error_code`]): unknown →
 //! UNKNOWN_TOPIC_OR_PARTITION; not exactly one batch (v3+ requests carry one v2 batch per
@@ -39,7 +41,7 @@ use super::Context;
 use crate::log::{LogError, TopicPartition};
 use crate::network::NetworkError;
 use crate::record::split_batches;
-use crate::replication::ReplicationError;
+use crate::replication::{ReplicaManager, ReplicationError};
 
 /// Where the magic byte sits in every message format (after offset, length, and the CRC or
 /// leader epoch).
@@ -62,11 +64,70 @@ struct Appended {
 /// The first Produce version whose response carries `log_start_offset`.
 const LOG_START_OFFSET_VERSION: i16 = 5;
 
+/// A produce whose appends are done: the response, and the acks=all waits still due.
+#[derive(Debug)]
+pub struct Produced {
+    pub response: ProduceResponse,
+    waits: Vec<Wait>,
+    timeout: Duration,
+}
+
+/// One acks=all partition: where its answer sits in the response and the offset the high
+/// watermark must reach.
+#[derive(Debug)]
+struct Wait {
+    topic_index: usize,
+    partition_index: usize,
+    partition: TopicPartition,
+    offset: i64,
+    min_insync_replicas: i32,
+}
+
+impl Produced {
+    /// True when the answer is final now (acks 0 or 1, or nothing was appended).
+    pub fn is_complete(&self) -> bool {
+        self.waits.is_empty()
+    }
+
+    /// Waits until every acks=all partition is replicated (or fails) and returns the final
+    /// response.
+    pub async fn complete(mut self, replicas: &ReplicaManager) -> ProduceResponse {
+        for wait in std::mem::take(&mut self.waits) {
+            let waited = replicas
+                .wait_for_replication(
+                    &wait.partition,
+                    wait.offset,
+                    wait.min_insync_replicas,
+                    self.timeout,
+                )
+                .await;
+            if let Err(error) = waited {
+                tracing::debug!(%error, "acks=all produce failed");
+                let code = error
+                    .response_error()
+                    .unwrap_or(ResponseError::KafkaStorageError);
+                let slot = self
+                    .response
+                    .responses
+                    .get_mut(wait.topic_index)
+                    .and_then(|topic| topic.partition_responses.get_mut(wait.partition_index));
+                if let Some(slot) = slot {
+                    slot.error_code = code.code();
+                    slot.base_offset = -1;
+                    slot.log_append_time_ms = -1;
+                    slot.log_start_offset = -1;
+                }
+            }
+        }
+        self.response
+    }
+}
+
 pub async fn handle(
     context: &Context,
     request: ProduceRequest,
     version: i16,
-) -> Result<Option<ProduceResponse>, NetworkError> {
+) -> Result<Option<Produced>, NetworkError> {
     let acks = request.acks;
     let acks_valid = matches!(acks, -1..=1);
     let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
@@ -96,17 +157,14 @@ pub async fn handle(
             };
             match outcome {
                 Ok(appended) => {
-                    if let Some((offset, min_isr)) = appended.replicate_to {
-                        let index = (
-                            response.responses.len(),
-                            topic_response.partition_responses.len(),
-                        );
-                        waits.push((
-                            index,
-                            TopicPartition::new(name.as_str(), partition.index),
+                    if let Some((offset, min_insync_replicas)) = appended.replicate_to {
+                        waits.push(Wait {
+                            topic_index: response.responses.len(),
+                            partition_index: topic_response.partition_responses.len(),
+                            partition: TopicPartition::new(name.as_str(), partition.index),
                             offset,
-                            min_isr,
-                        ));
+                            min_insync_replicas,
+                        });
                     }
                     partition_response.base_offset = appended.base_offset;
                     partition_response.log_append_time_ms = appended.log_append_time.unwrap_or(-1);
@@ -127,36 +185,17 @@ pub async fn handle(
         }
         response.responses.push(topic_response);
     }
-    // Every partition was appended (and is being replicated) before the first wait.
-    for ((topic_index, partition_index), partition, offset, min_isr) in waits {
-        let waited = context
-            .replicas
-            .wait_for_replication(&partition, offset, min_isr, timeout)
-            .await;
-        if let Err(error) = waited {
-            tracing::debug!(%error, "acks=all produce failed");
-            let code = error
-                .response_error()
-                .unwrap_or(ResponseError::KafkaStorageError);
-            let slot = response
-                .responses
-                .get_mut(topic_index)
-                .and_then(|topic| topic.partition_responses.get_mut(partition_index));
-            if let Some(slot) = slot {
-                slot.error_code = code.code();
-                slot.base_offset = -1;
-                slot.log_append_time_ms = -1;
-                slot.log_start_offset = -1;
-            }
-        }
-    }
     if acks == 0 {
         if any_error {
             return Err(NetworkError::AcksZeroProduceFailed);
         }
         return Ok(None);
     }
-    Ok(Some(response))
+    Ok(Some(Produced {
+        response,
+        waits,
+        timeout,
+    }))
 }
 
 async fn append(

@@ -2,8 +2,9 @@
 //!
 //! The [`LogDir`] sits behind one `std::sync::Mutex` and is touched from `spawn_blocking`
 //! tasks ([`Storage::run`]), so fsyncs and long scans never run on the async workers and no
-//! lock is held across an `.await`. The one exception is [`Storage::run_append`]: an append
-//! that only writes to the page cache runs in place when the lock is free. Topic operations
+//! lock is held across an `.await`. The exceptions are [`Storage::run_append`] and
+//! [`Storage::run_read`]: an append that only writes to the page cache, and a small read,
+//! run in place when the lock is free. Topic operations
 //! (check-then-create) run inside one closure, so they are atomic with respect to each other.
 //!
 //! Appends bump a `watch` counter ([`Storage::notify_append`]); long-poll fetches subscribe
@@ -98,6 +99,30 @@ impl Storage {
         self.run(operation).await
     }
 
+    /// Runs a read of at most `bytes` bytes right here on the calling async worker when the
+    /// lock is free this instant and the read is small (at most [`INLINE_READ_BYTES`]): a
+    /// page-cache read of that size costs less than two thread hand-offs, and long-poll
+    /// fetches (followers above all) re-read after every append. Otherwise it runs on a
+    /// blocking thread as [`Storage::run`] does.
+    pub async fn run_read<T, F>(&self, bytes: usize, operation: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut LogDir) -> Result<T, StorageError> + Send + 'static,
+    {
+        if bytes > INLINE_READ_BYTES {
+            return self.run(operation).await;
+        }
+        let operation = match self.log_dir.try_lock() {
+            Ok(mut guard) => match guard.as_mut() {
+                Some(dir) => return operation(dir),
+                None => return Err(StorageError::Closed),
+            },
+            Err(TryLockError::Poisoned(_)) => return Err(StorageError::Poisoned),
+            Err(TryLockError::WouldBlock) => operation,
+        };
+        self.run(operation).await
+    }
+
     /// The shared log dir itself, for the log cleaner's threads (which lock it only to pick
     /// a log and to swap cleaned segments in).
     pub fn shared_log_dir(&self) -> crate::log::cleaner::SharedLogDir {
@@ -132,6 +157,9 @@ impl Storage {
         })?
     }
 }
+
+/// The largest read [`Storage::run_read`] does on an async worker.
+pub const INLINE_READ_BYTES: usize = 2 * 1024 * 1024;
 
 /// Whether an append to the partition stays in the page cache: its flush policy never
 /// fsyncs on a count or an age.

@@ -150,6 +150,24 @@ impl LogDir {
         }
     }
 
+    /// The offsets of the periodic checkpoints (recovery points, log starts, high
+    /// watermarks), taken under the lock in no time, to be written without it
+    /// ([`OffsetCheckpoints::write`]): the fsyncs then never hold up appends and fetches.
+    pub fn offset_checkpoints(&self) -> OffsetCheckpoints {
+        let each = |offset: fn(&PartitionLog) -> i64| {
+            self.logs
+                .iter()
+                .map(|(tp, log)| (tp.clone(), offset(log)))
+                .collect()
+        };
+        OffsetCheckpoints {
+            dir: self.path.clone(),
+            recovery_points: each(PartitionLog::recovery_point),
+            log_starts: each(PartitionLog::log_start_offset),
+            high_watermarks: each(PartitionLog::high_watermark),
+        }
+    }
+
     /// Writes the recovery-point, log-start-offset, cleaner and replication (high watermark)
     /// checkpoints from the logs' state.
     pub fn checkpoint(&self) -> Result<(), LogError> {
@@ -175,7 +193,8 @@ impl LogDir {
         self.write_replication_checkpoint()
     }
 
-    /// Writes `cleaner-offset-checkpoint`: where the cleaner stopped in each log it cleaned.
+    /// Writes `cleaner-offset-checkpoint`: where the cleaner stopped in each log it cleaned
+    /// (after each cleaning pass, and at close).
     pub fn write_cleaner_checkpoint(&self) -> Result<(), LogError> {
         let cleaned: BTreeMap<TopicPartition, i64> = self
             .logs
@@ -234,5 +253,34 @@ impl LogDir {
             .and_then(|file| file.sync_all())
             .map_err(LogError::io("create", &marker))?;
         sync_dir(&self.path)
+    }
+}
+
+/// A snapshot of [`LogDir::offset_checkpoints`], written with [`OffsetCheckpoints::write`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetCheckpoints {
+    dir: PathBuf,
+    recovery_points: BTreeMap<TopicPartition, i64>,
+    log_starts: BTreeMap<TopicPartition, i64>,
+    high_watermarks: BTreeMap<TopicPartition, i64>,
+}
+
+impl OffsetCheckpoints {
+    /// Writes `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and
+    /// `replication-offset-checkpoint` (each atomically: temp file, fsync, rename). Only one
+    /// writer at a time may call it (the log manager's maintenance task).
+    pub fn write(&self) -> Result<(), LogError> {
+        checkpoint::write(
+            &self.dir.join(checkpoint::RECOVERY_POINT_CHECKPOINT),
+            &self.recovery_points,
+        )?;
+        checkpoint::write(
+            &self.dir.join(checkpoint::LOG_START_OFFSET_CHECKPOINT),
+            &self.log_starts,
+        )?;
+        checkpoint::write(
+            &self.dir.join(checkpoint::REPLICATION_CHECKPOINT),
+            &self.high_watermarks,
+        )
     }
 }

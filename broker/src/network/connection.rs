@@ -1,14 +1,20 @@
 //! One client connection: read a frame, decode its request header with the header version
 //! its API and version require (flexible versions use header v2), check the version against
 //! what this broker advertises, hand the body to [`handler::dispatch`], and write the
-//! response frame. Requests are served one at a time, so responses go out in request order
-//! with the request's correlation id; answers to pipelined requests leave together.
+//! response frame. Requests are served one at a time, in order, and responses go out in
+//! request order with the request's correlation id; answers to pipelined requests leave
+//! together. An acks=all produce is answered later ([`handler::Reply::Later`]): its records
+//! are appended at once, and while its replicas catch up the requests already buffered
+//! behind it are served (their appends in order), so a pipelining producer is not held to one
+//! replication round trip per request. Before a request that may be held (a long-poll fetch,
+//! a group join or sync) every earlier answer is completed and written.
 //!
 //! Outcomes chosen as Kafka does: an ApiVersions request of a version this broker does not
 //! serve is answered with an ApiVersions v0 body carrying UNSUPPORTED_VERSION and the
 //! supported ranges (so the client can pick a version); any other unknown API or unsupported
 //! version, an oversized or malformed frame, closes the connection.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -20,7 +26,7 @@ use tokio::net::TcpStream;
 use super::frame::read_frame;
 use super::NetworkError;
 use crate::config::BrokerConfig;
-use crate::handler::{self, api_versions, Context};
+use crate::handler::{self, api_versions, Context, Reply};
 
 /// Serves `stream` until the peer closes it (`Ok`) or a connection-level error closes it.
 pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), NetworkError> {
@@ -32,32 +38,72 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
     let mut reader = BufReader::new(reader);
     let max_size = context.options.socket_request_max_bytes;
     // Responses to pipelined requests are sent together: while the next request is already
-    // whole in the read buffer the answer waits for it, and they leave in one write. Before
-    // waiting on the socket, or serving a request that may wait (a long-poll fetch, a group
-    // join), whatever is pending goes out first.
-    let mut pending: Vec<Bytes> = Vec::new();
+    // whole in the read buffer the answer waits for it, and they leave in one write. While
+    // the next request has begun to arrive, answers still waiting for replicas stay queued
+    // and it is served first. Before waiting on an idle socket, or serving a request that
+    // may be held, every queued answer is completed and goes out.
+    let mut queue: VecDeque<Reply> = VecDeque::new();
     loop {
-        if !next_frame_buffered(reader.buffer()) {
-            write_pending(&mut writer, &mut pending).await?;
+        if reader.buffer().is_empty() {
+            flush(&mut writer, &mut queue).await?;
+        } else if !next_frame_buffered(reader.buffer()) {
+            flush_ready(&mut writer, &mut queue).await?;
         }
         let Some(frame) = read_frame(&mut reader, max_size).await? else {
             break;
         };
-        if may_wait(&frame) {
-            write_pending(&mut writer, &mut pending).await?;
+        if may_hold(&frame) {
+            flush(&mut writer, &mut queue).await?;
         }
-        if let Some(response) = handle_request(&context, frame, peer).await? {
-            // Large answers (fetched records) go out at once rather than being copied
-            // together with others.
-            let large = response.len() > COALESCE_LIMIT;
-            pending.push(response);
-            if large {
-                write_pending(&mut writer, &mut pending).await?;
+        match handle_request(&context, frame, peer).await? {
+            Some(Reply::Now(response)) => {
+                // Large answers (fetched records) go out at once rather than being copied
+                // together with others.
+                let large = response.len() > COALESCE_LIMIT;
+                queue.push_back(Reply::Now(response));
+                if large {
+                    flush(&mut writer, &mut queue).await?;
+                }
+            }
+            Some(later) => queue.push_back(later),
+            None => {}
+        }
+    }
+    flush(&mut writer, &mut queue).await?;
+    Ok(())
+}
+
+/// Writes the answers at the head of the queue that are ready, up to the first that waits.
+async fn flush_ready(
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    queue: &mut VecDeque<Reply>,
+) -> Result<(), NetworkError> {
+    let mut ready: Vec<Bytes> = Vec::new();
+    while let Some(Reply::Now(_)) = queue.front() {
+        if let Some(Reply::Now(response)) = queue.pop_front() {
+            ready.push(response);
+        }
+    }
+    write_pending(writer, &mut ready).await
+}
+
+/// Completes the queued answers in order and writes them, joining the ready ones.
+async fn flush(
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    queue: &mut VecDeque<Reply>,
+) -> Result<(), NetworkError> {
+    let mut ready: Vec<Bytes> = Vec::new();
+    while let Some(reply) = queue.pop_front() {
+        match reply {
+            Reply::Now(response) => ready.push(response),
+            Reply::Later(waiting) => {
+                // What is ready goes out before the wait.
+                write_pending(writer, &mut ready).await?;
+                ready.push(waiting.await?);
             }
         }
     }
-    write_pending(&mut writer, &mut pending).await?;
-    Ok(())
+    write_pending(writer, &mut ready).await
 }
 
 /// Responses up to this size may wait to leave with the next ones.
@@ -73,21 +119,15 @@ fn next_frame_buffered(buffered: &[u8]) -> bool {
 }
 
 /// Whether the request in `frame` may be held by its handler (long-poll fetch, group join
-/// and sync; produce, whose acks=all answer waits for the in-sync replicas once there is
-/// replication), so earlier answers must not wait behind it.
-fn may_wait(frame: &Bytes) -> bool {
+/// and sync), so earlier answers must not wait behind it.
+fn may_hold(frame: &Bytes) -> bool {
     let key = match frame.get(..2) {
         Some(&[k0, k1]) => i16::from_be_bytes([k0, k1]),
         _ => return true,
     };
-    [
-        ApiKey::Fetch,
-        ApiKey::JoinGroup,
-        ApiKey::SyncGroup,
-        ApiKey::Produce,
-    ]
-    .iter()
-    .any(|api| *api as i16 == key)
+    [ApiKey::Fetch, ApiKey::JoinGroup, ApiKey::SyncGroup]
+        .iter()
+        .any(|api| *api as i16 == key)
 }
 
 /// Writes every pending response, in order, with as few writes as the socket allows.
@@ -135,7 +175,7 @@ async fn handle_request(
     context: &Context,
     mut frame: Bytes,
     peer: Option<std::net::SocketAddr>,
-) -> Result<Option<Bytes>, NetworkError> {
+) -> Result<Option<Reply>, NetworkError> {
     let (raw_key, api_version) = match (frame.get(0..2), frame.get(2..4)) {
         (Some(&[k0, k1]), Some(&[v0, v1])) => {
             (i16::from_be_bytes([k0, k1]), i16::from_be_bytes([v0, v1]))
@@ -157,7 +197,8 @@ async fn handle_request(
         .is_some_and(|range| range.min <= api_version && api_version <= range.max);
     if !supported {
         if api_key == ApiKey::ApiVersions {
-            return api_versions::unsupported_version_response(header.correlation_id).map(Some);
+            return api_versions::unsupported_version_response(header.correlation_id)
+                .map(|frame| Some(Reply::Now(frame)));
         }
         return Err(NetworkError::UnsupportedApi {
             api_key: raw_key,
