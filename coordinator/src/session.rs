@@ -3,8 +3,8 @@
 //! when each expires and which connection currently carries it.
 //!
 //! Expiry is touch-based: every packet from the session's connection pushes its deadline to
-//! `now + timeout`; the processor checks deadlines every tick, so a session expires between its
-//! timeout and its timeout plus one tick, as in ZooKeeper. After a restart every recovered
+//! `now + timeout`; the processor checks deadlines every tenth of a tick, so a session expires
+//! between its timeout and its timeout plus a tenth of a tick (ZooKeeper: plus one tick). After a restart every recovered
 //! session gets a fresh deadline.
 
 use std::collections::HashMap;

@@ -147,6 +147,14 @@ fn snapshot_threshold(snap_count: u64) -> u64 {
     half + rand::rng().random_range(0..half)
 }
 
+/// How often session deadlines are checked: a tenth of a tick (at least 10 ms). ZooKeeper
+/// checks once a tick, so its sessions expire up to a whole tick late; here the lateness is a
+/// tenth of that, still never before the timeout. Brokers notice a dead peer (and elect new
+/// leaders) that much sooner.
+fn expiry_check_interval(tick_time: std::time::Duration) -> std::time::Duration {
+    (tick_time / 10).max(std::time::Duration::from_millis(10))
+}
+
 impl Processor {
     pub fn new(
         config: Arc<CoordinatorConfig>,
@@ -540,7 +548,7 @@ impl Processor {
             return;
         }
         if now >= self.next_tick {
-            self.next_tick = now + self.config.tick_time;
+            self.next_tick = now + expiry_check_interval(self.config.tick_time);
             for session in self.state.sessions.expired(now) {
                 let timeout = self
                     .state
