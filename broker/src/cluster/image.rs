@@ -242,6 +242,24 @@ impl MetadataImage {
     }
 }
 
+/// An image (for tests) with `live` registered brokers and nothing else.
+#[cfg(test)]
+pub(crate) fn live_brokers(live: &[i32]) -> MetadataImage {
+    let mut image = MetadataImage::default();
+    for id in live {
+        image.brokers.insert(
+            *id,
+            BrokerInfo {
+                id: *id,
+                endpoints: Vec::new(),
+                rack: None,
+                epoch: 1,
+            },
+        );
+    }
+    image
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {

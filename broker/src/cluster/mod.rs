@@ -152,17 +152,7 @@ impl Cluster {
         );
         zk::ensure_persistent_paths(&client).await?;
         // Exists from the start, so every broker's children watch on it is armed.
-        match client
-            .create(CONTROLLED_SHUTDOWN, &[], &zk::persistent())
-            .await
-        {
-            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
-            Err(source) => {
-                return Err(ClusterError::zookeeper("create", CONTROLLED_SHUTDOWN)(
-                    source,
-                ))
-            }
-        }
+        create_if_missing(&client, CONTROLLED_SHUTDOWN, zk::persistent()).await?;
         let cluster_id = zk::cluster_id(&client).await?;
         tracing::info!("Cluster ID = {cluster_id}");
         let (image, _) = watch::channel(Arc::new(MetadataImage {
@@ -501,22 +491,10 @@ impl Cluster {
     ) -> Result<Vec<String>, ClusterError> {
         let client = self.client()?;
         let broker_id = self.inner.options.broker_id;
-        match client
-            .create(CONTROLLED_SHUTDOWN, &[], &zk::persistent())
-            .await
-        {
-            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
-            Err(source) => {
-                return Err(ClusterError::zookeeper("create", CONTROLLED_SHUTDOWN)(
-                    source,
-                ))
-            }
-        }
+        // A coordinator wiped since start-up lost it.
+        create_if_missing(&client, CONTROLLED_SHUTDOWN, zk::persistent()).await?;
         let path = format!("{CONTROLLED_SHUTDOWN}/{broker_id}");
-        match client.create(&path, &[], &zk::ephemeral()).await {
-            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
-            Err(source) => return Err(ClusterError::zookeeper("create", &path)(source)),
-        }
+        create_if_missing(&client, &path, zk::ephemeral()).await?;
         self.refresh();
         self.wait_until(timeout, |image| {
             image.shutting_down.contains(&broker_id)
@@ -709,6 +687,18 @@ pub fn plan_partition_growth(
             assignment::assign_replicas(&sorted, added, replication_factor, existing, start)
                 .map_err(assignment_error)
         }
+    }
+}
+
+/// Creates an empty node at `path` unless it exists.
+async fn create_if_missing(
+    client: &Client,
+    path: &str,
+    options: zookeeper_client::CreateOptions<'_>,
+) -> Result<(), ClusterError> {
+    match client.create(path, &[], &options).await {
+        Ok(_) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
+        Err(source) => Err(ClusterError::zookeeper("create", path)(source)),
     }
 }
 

@@ -307,23 +307,7 @@ pub fn plan_rebalance(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::cluster::image::BrokerInfo;
-
-    fn image(live: &[i32]) -> MetadataImage {
-        let mut image = MetadataImage::default();
-        for id in live {
-            image.brokers.insert(
-                *id,
-                BrokerInfo {
-                    id: *id,
-                    endpoints: Vec::new(),
-                    rack: None,
-                    epoch: 1,
-                },
-            );
-        }
-        image
-    }
+    use crate::cluster::image::live_brokers as image;
 
     fn add(image: &mut MetadataImage, topic: &str, replicas: &[i32], leader: i32, isr: &[i32]) {
         let topic = image.topics.entry(topic.to_owned()).or_default();

@@ -227,23 +227,7 @@ pub(crate) fn new_state(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::cluster::image::BrokerInfo;
-
-    fn image(live: &[i32]) -> MetadataImage {
-        let mut image = MetadataImage::default();
-        for id in live {
-            image.brokers.insert(
-                *id,
-                BrokerInfo {
-                    id: *id,
-                    endpoints: Vec::new(),
-                    rack: None,
-                    epoch: 1,
-                },
-            );
-        }
-        image
-    }
+    use crate::cluster::image::live_brokers as image;
 
     fn add_partition(image: &mut MetadataImage, replicas: &[i32], state: Option<LeaderAndIsr>) {
         let topic = image.topics.entry("t".to_owned()).or_default();

@@ -374,24 +374,8 @@ pub fn ongoing(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::cluster::image::BrokerInfo;
+    use crate::cluster::image::live_brokers as image;
     use common::zk_layout::TopicAssignment;
-
-    fn image(live: &[i32]) -> MetadataImage {
-        let mut image = MetadataImage::default();
-        for id in live {
-            image.brokers.insert(
-                *id,
-                BrokerInfo {
-                    id: *id,
-                    endpoints: Vec::new(),
-                    rack: None,
-                    epoch: 1,
-                },
-            );
-        }
-        image
-    }
 
     fn state(leader: i32, isr: &[i32]) -> LeaderAndIsr {
         LeaderAndIsr {
