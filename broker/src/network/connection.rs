@@ -44,7 +44,9 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
     // may be held, every queued answer is completed and goes out.
     let mut queue: VecDeque<Reply> = VecDeque::new();
     loop {
-        if reader.buffer().is_empty() {
+        let next_begun = !reader.buffer().is_empty()
+            || (waiting(&queue) && socket_has_data(reader.get_mut()).await);
+        if !next_begun {
             flush(&mut writer, &mut queue).await?;
         } else if !next_frame_buffered(reader.buffer()) {
             flush_ready(&mut writer, &mut queue).await?;
@@ -71,6 +73,26 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
     }
     flush(&mut writer, &mut queue).await?;
     Ok(())
+}
+
+/// Whether an answer in the queue is still waiting (for replicas).
+fn waiting(queue: &VecDeque<Reply>) -> bool {
+    queue.iter().any(|reply| matches!(reply, Reply::Later(_)))
+}
+
+/// Whether the peer has sent bytes not read yet (a peek that never waits): a large request
+/// (more than the read buffer holds) is read straight from the socket, so the buffer alone
+/// does not show that the next one is arriving.
+async fn socket_has_data(reader: &mut tokio::net::tcp::OwnedReadHalf) -> bool {
+    let mut byte = [0u8; 1];
+    std::future::poll_fn(|cx| {
+        let mut buffer = tokio::io::ReadBuf::new(&mut byte);
+        std::task::Poll::Ready(matches!(
+            reader.poll_peek(cx, &mut buffer),
+            std::task::Poll::Ready(Ok(read)) if read > 0
+        ))
+    })
+    .await
 }
 
 /// Writes the answers at the head of the queue that are ready, up to the first that waits.
