@@ -104,21 +104,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits until 127.0.0.1:$1 accepts connections (up to 60 s).
-wait_port() {
-  for _ in $(seq 1 600); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
-
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-# utime + stime of a process, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
+# wait_port, rss_kib, hwm_kib, cpu_ticks, ticks_per_second.
+# shellcheck source=tools/bench/lib.sh
+source "$root/tools/bench/lib.sh"
 # One value per broker, comma-separated: `per_broker cpu_ticks`.
 per_broker() {
   local out="" pid
