@@ -169,3 +169,17 @@ pub enum KafkaToolError {
         source: std::io::Error,
     },
 }
+
+/// A [`KafkaToolError::Usage`]: an inconsistent command line, with Kafka's message.
+pub fn usage(message: impl Into<String>) -> KafkaToolError {
+    KafkaToolError::Usage {
+        message: message.into(),
+    }
+}
+
+/// A [`KafkaToolError::Command`]: a failure printed as Kafka prints it.
+pub fn command_failed(message: impl Into<String>) -> KafkaToolError {
+    KafkaToolError::Command {
+        message: message.into(),
+    }
+}

@@ -102,6 +102,14 @@ impl TestCluster {
             .collect()
     }
 
+    /// `kafka-reassign-partitions <action> --reassignment-json-file <file>`.
+    fn reassign(&self, action: &str, file: &Path) -> Output {
+        self.tool(
+            "kafka-reassign-partitions",
+            &[action, "--reassignment-json-file", path_str(file)],
+        )
+    }
+
     fn wait_for(&self, topic: &str, what: &str, condition: impl Fn(&[PartitionLine]) -> bool) {
         wait_until(SETTLE, what, || condition(&self.describe(topic)));
     }
@@ -225,10 +233,7 @@ fn describe_and_preferred_election_on_a_replicated_topic() {
     let old = lines[0].clone();
     let reordered = vec![old.replicas[1], old.replicas[0], old.replicas[2]];
     let file = cluster.file("reorder.json", &reassignment_json("t", 0, &reordered));
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--execute", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--execute", &file);
     let stdout = succeeded(&out);
     assert!(
         stdout.ends_with("Successfully started partition reassignment for t-0\n"),
@@ -292,10 +297,7 @@ fn the_controller_rebalances_leaders_to_preferred_replicas_on_its_own() {
     // Partition 0's preferred replica becomes broker 1 while broker 0 keeps leading it:
     // broker 1 then leads one of its two preferred partitions, far past 10%.
     let file = cluster.file("reorder.json", &reassignment_json("b", 0, &[1, 0, 2]));
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--execute", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--execute", &file);
     succeeded(&out);
     cluster.wait_for(
         "b",
@@ -444,10 +446,7 @@ fn reassignment_removes_a_replica_and_verify_list_cancel_report_it() {
     });
     let line = &cluster.describe("r")[0];
     assert_eq!(line.leader, Some(1));
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--verify", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--verify", &file);
     assert_eq!(
         succeeded(&out),
         "Status of partition reassignment:\nReassignment of partition r-0 is completed.\n"
@@ -457,19 +456,13 @@ fn reassignment_removes_a_replica_and_verify_list_cancel_report_it() {
     wait_until(SETTLE, "broker 0 deleted r-0", || !folder.exists());
 
     // Nothing runs any more: cancel finds nothing, a rollback file verifies as not applied.
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--cancel", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--cancel", &file);
     assert_eq!(
         succeeded(&out),
         "None of the specified partition reassignments are active.\nNone of the specified partition moves are active.\n"
     );
     let rollback = cluster.file("rollback.json", &reassignment_json("r", 0, &[0, 1, 2]));
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--verify", "--reassignment-json-file", path_str(&rollback)],
-    );
+    let out = cluster.reassign("--verify", &rollback);
     assert_eq!(
         succeeded(&out),
         "Status of partition reassignment:\nThere is no active reassignment of partition r-0, but replica set is 1,2 rather than 0,1,2.\n"
@@ -477,10 +470,7 @@ fn reassignment_removes_a_replica_and_verify_list_cancel_report_it() {
 
     // A refused target is reported per partition.
     let bad = cluster.file("bad.json", &reassignment_json("r", 0, &[1, 7]));
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--execute", "--reassignment-json-file", path_str(&bad)],
-    );
+    let out = cluster.reassign("--execute", &bad);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "Error: Unknown broker id 7\n");
 }
@@ -521,19 +511,13 @@ fn a_partition_moves_to_new_replicas_once_they_caught_up_and_the_old_one_drops_i
     });
     produce_lines(&cluster, "a", "one\ntwo\nthree\n");
     let file = cluster.file("move.json", &reassignment_json("a", 0, &[1, 2]));
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--execute", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--execute", &file);
     assert!(succeeded(&out).ends_with("Successfully started partition reassignment for a-0\n"));
     // Brokers 1 and 2 copy the log from broker 0, join the ISR, and 1 takes over.
     cluster.wait_for("a", "the move completed", |lines| {
         lines[0].replicas == vec![1, 2] && lines[0].leader == Some(1) && lines[0].isr.len() == 2
     });
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--verify", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--verify", &file);
     assert_eq!(
         succeeded(&out),
         "Status of partition reassignment:\nReassignment of partition a-0 is completed.\n"
@@ -560,27 +544,18 @@ fn a_reassignment_waiting_for_a_stopped_broker_is_listed_and_cancelled() {
     // Broker 2 is down: the replica it should add cannot catch up.
     cluster.brokers[2].kill9().unwrap();
     let file = cluster.file("grow.json", &reassignment_json("w", 0, &[0, 2]));
-    succeeded(&cluster.tool(
-        "kafka-reassign-partitions",
-        &["--execute", "--reassignment-json-file", path_str(&file)],
-    ));
+    succeeded(&cluster.reassign("--execute", &file));
     let out = cluster.tool("kafka-reassign-partitions", &["--list"]);
     assert_eq!(
         succeeded(&out),
         "Current partition reassignments:\nw-0: replicas: 0,2. adding: 2.\n"
     );
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--verify", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--verify", &file);
     assert_eq!(
         succeeded(&out),
         "Status of partition reassignment:\nReassignment of partition w-0 is still in progress.\n"
     );
-    let out = cluster.tool(
-        "kafka-reassign-partitions",
-        &["--cancel", "--reassignment-json-file", path_str(&file)],
-    );
+    let out = cluster.reassign("--cancel", &file);
     assert!(
         succeeded(&out).starts_with("Successfully cancelled partition reassignment for: w-0\n"),
         "{}",

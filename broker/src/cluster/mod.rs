@@ -124,9 +124,6 @@ struct Inner {
 pub struct ControllerState {
     /// The epoch this broker won, while it is the controller.
     pub controllership: Option<Controllership>,
-    /// Brokers in controlled shutdown: not elected leader, dropped from ISRs. An id leaves
-    /// the set when its registration goes (or comes back with a new broker epoch).
-    pub shutting_down: BTreeMap<i32, i64>,
 }
 
 /// Milliseconds since the epoch.
@@ -835,11 +832,6 @@ async fn act_as_controller(
     state: &mut ControllerState,
     unclean_default: bool,
 ) -> Result<bool, ClusterError> {
-    state.shutting_down = image
-        .shutting_down
-        .iter()
-        .filter_map(|id| image.brokers.get(id).map(|info| (*id, info.epoch)))
-        .collect();
     let controllership = &mut state.controllership;
     match image.controller_id {
         None => {
@@ -869,15 +861,8 @@ async fn act_as_controller(
             if actions.is_empty() {
                 return Ok(false);
             }
-            match controller::execute(client, current, actions).await {
-                Ok(()) => Ok(true),
-                Err(ClusterError::ControllerMoved { epoch }) => {
-                    tracing::info!("[Controller id={broker_id}] Controller moved (was epoch {epoch}); resigning");
-                    *controllership = None;
-                    Ok(true)
-                }
-                Err(error) => Err(error),
-            }
+            controller::execute_or_resign(client, broker_id, controllership, actions).await?;
+            Ok(true)
         }
     }
 }
@@ -903,11 +888,8 @@ async fn rebalance_leaders(inner: &Inner, client: &Client) {
     };
     let broker_id = inner.options.broker_id;
     let image = inner.image.borrow().clone();
-    let shutting_down: std::collections::BTreeSet<i32> =
-        state.shutting_down.keys().copied().collect();
     let rebalance = controller::election::plan_rebalance(
         &image,
-        &shutting_down,
         inner.options.leader_imbalance_per_broker_percentage,
     );
     for broker in &rebalance.imbalance {
@@ -933,18 +915,12 @@ async fn rebalance_leaders(inner: &Inner, client: &Client) {
         &image,
         rebalance.elections,
         controller::election::ElectionType::Preferred,
-        &shutting_down,
         controllership.epoch,
     );
-    match controller::execute(client, controllership, plan.actions).await {
-        Ok(()) => inner.notify.notify_one(),
-        Err(ClusterError::ControllerMoved { epoch }) => {
-            tracing::info!(
-                "[Controller id={broker_id}] Controller moved (was epoch {epoch}); resigning"
-            );
-            state.controllership = None;
-            inner.notify.notify_one();
-        }
+    match controller::execute_or_resign(client, broker_id, &mut state.controllership, plan.actions)
+        .await
+    {
+        Ok(_) => inner.notify.notify_one(),
         Err(error) => tracing::warn!(%error, "automatic leader rebalance failed"),
     }
 }

@@ -56,32 +56,40 @@ impl Default for ReplicationConfig {
     }
 }
 
+/// An INT setting of at least `min`, `default` when absent.
+fn int(settings: &Settings<'_>, key: &str, min: i64, default: i32) -> Result<i32, ConfigError> {
+    narrow(
+        key,
+        settings.at_least(key, Int, min)?.unwrap_or(default.into()),
+    )
+}
+
 pub(super) fn parse(settings: &Settings<'_>) -> Result<ReplicationConfig, ConfigError> {
     let defaults = ReplicationConfig::default();
     let config = ReplicationConfig {
         lag_time_max: settings
             .millis(REPLICA_LAG_TIME_MAX_MS, Long, 0)?
             .unwrap_or(defaults.lag_time_max),
-        fetch_max_bytes: narrow(
+        fetch_max_bytes: int(
+            settings,
             REPLICA_FETCH_MAX_BYTES,
-            settings
-                .at_least(REPLICA_FETCH_MAX_BYTES, Int, 0)?
-                .unwrap_or(defaults.fetch_max_bytes.into()),
+            0,
+            defaults.fetch_max_bytes,
         )?,
-        fetch_min_bytes: narrow(
+        fetch_min_bytes: int(
+            settings,
             REPLICA_FETCH_MIN_BYTES,
-            settings
-                .at_least(REPLICA_FETCH_MIN_BYTES, Int, i64::from(i32::MIN))?
-                .unwrap_or(defaults.fetch_min_bytes.into()),
+            i64::from(i32::MIN),
+            defaults.fetch_min_bytes,
         )?,
         fetch_wait_max: settings
             .millis(REPLICA_FETCH_WAIT_MAX_MS, Int, 0)?
             .unwrap_or(defaults.fetch_wait_max),
-        fetch_response_max_bytes: narrow(
+        fetch_response_max_bytes: int(
+            settings,
             REPLICA_FETCH_RESPONSE_MAX_BYTES,
-            settings
-                .at_least(REPLICA_FETCH_RESPONSE_MAX_BYTES, Int, 0)?
-                .unwrap_or(defaults.fetch_response_max_bytes.into()),
+            0,
+            defaults.fetch_response_max_bytes,
         )?,
         fetch_backoff: settings
             .millis(REPLICA_FETCH_BACKOFF_MS, Int, 0)?
@@ -101,11 +109,11 @@ pub(super) fn parse(settings: &Settings<'_>) -> Result<ReplicationConfig, Config
         controlled_shutdown_enable: settings
             .flag(CONTROLLED_SHUTDOWN_ENABLE)?
             .unwrap_or(defaults.controlled_shutdown_enable),
-        controlled_shutdown_max_retries: narrow(
+        controlled_shutdown_max_retries: int(
+            settings,
             CONTROLLED_SHUTDOWN_MAX_RETRIES,
-            settings
-                .at_least(CONTROLLED_SHUTDOWN_MAX_RETRIES, Int, i64::from(i32::MIN))?
-                .unwrap_or(defaults.controlled_shutdown_max_retries.into()),
+            i64::from(i32::MIN),
+            defaults.controlled_shutdown_max_retries,
         )?,
         controlled_shutdown_retry_backoff: settings
             .millis(CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS, Long, 0)?

@@ -25,7 +25,7 @@
 //! preferred replica can lead (live, not shutting down, in the ISR) and that are not being
 //! reassigned.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::plan::{new_state, ControllerAction};
 use crate::cluster::image::{LeaderAndIsr, MetadataImage, PartitionImage};
@@ -108,17 +108,16 @@ pub fn all_partitions(image: &MetadataImage) -> Vec<TopicPartition> {
     all
 }
 
-/// Plans `election_type` elections for `partitions`; `shutting_down` are the brokers in
-/// controlled shutdown (never elected).
+/// Plans `election_type` elections for `partitions`; brokers in controlled shutdown (the
+/// image's `shutting_down`) are never elected.
 pub fn plan_elections(
     image: &MetadataImage,
     partitions: impl IntoIterator<Item = TopicPartition>,
     election_type: ElectionType,
-    shutting_down: &BTreeSet<i32>,
     controller_epoch: i32,
 ) -> ElectionPlan {
     let mut plan = ElectionPlan::default();
-    let available = |id: i32| image.is_live(id) && !shutting_down.contains(&id);
+    let available = |id: i32| image.is_eligible(id);
     for topic_partition in partitions {
         let outcome = match image.partition(&topic_partition.topic, topic_partition.partition) {
             None => Err(ElectionError::UnknownTopicOrPartition),
@@ -245,11 +244,7 @@ pub struct RebalancePlan {
 
 /// Kafka's automatic leader rebalance check with `leader.imbalance.per.broker.percentage`
 /// `percentage` (see the module docs).
-pub fn plan_rebalance(
-    image: &MetadataImage,
-    shutting_down: &BTreeSet<i32>,
-    percentage: i32,
-) -> RebalancePlan {
+pub fn plan_rebalance(image: &MetadataImage, percentage: i32) -> RebalancePlan {
     let mut by_preferred: BTreeMap<i32, Vec<(TopicPartition, &PartitionImage)>> = BTreeMap::new();
     for (name, topic) in &image.topics {
         if image.topics_marked_for_deletion.contains(name) {
@@ -289,8 +284,7 @@ pub fn plan_rebalance(
             continue;
         }
         let can_lead = |partition: &PartitionImage| {
-            image.is_live(broker)
-                && !shutting_down.contains(&broker)
+            image.is_eligible(broker)
                 && partition.isr().contains(&broker)
                 && !partition.is_reassigning()
         };
@@ -331,15 +325,11 @@ mod tests {
         TopicPartition::new(topic, partition)
     }
 
-    fn none() -> BTreeSet<i32> {
-        BTreeSet::new()
-    }
-
     #[test]
     fn preferred_election_moves_leadership_back_with_a_bumped_epoch() {
         let mut image = image(&[1, 2, 3]);
         add(&mut image, "t", &[1, 2, 3], 2, &[2, 3, 1]);
-        let plan = plan_elections(&image, [tp("t", 0)], ElectionType::Preferred, &none(), 9);
+        let plan = plan_elections(&image, [tp("t", 0)], ElectionType::Preferred, 9);
         assert_eq!(
             plan.outcomes[&tp("t", 0)],
             Ok(Elected {
@@ -366,12 +356,11 @@ mod tests {
         add(&mut image, "t", &[3, 2], 2, &[2, 3]); // 3 is not live
         add(&mut image, "t", &[1, 2], 2, &[2]); // 1 is not in the ISR
         add(&mut image, "t", &[2, 1], 1, &[1, 2]); // 2 shuts down
-        let shutting_down: BTreeSet<i32> = [2].into();
+        image.shutting_down = [2].into();
         let plan = plan_elections(
             &image,
             (0..5).map(|partition| tp("t", partition)),
             ElectionType::Preferred,
-            &shutting_down,
             1,
         );
         assert!(plan.actions.is_empty());
@@ -408,7 +397,6 @@ mod tests {
             &image,
             (0..4).map(|partition| tp("t", partition)),
             ElectionType::Unclean,
-            &none(),
             2,
         );
         assert_eq!(
@@ -444,14 +432,8 @@ mod tests {
     fn unclean_election_replaces_a_leader_in_controlled_shutdown() {
         let mut image = image(&[1, 2]);
         add(&mut image, "t", &[1, 2], 1, &[1, 2]);
-        let shutting_down: BTreeSet<i32> = [1].into();
-        let plan = plan_elections(
-            &image,
-            [tp("t", 0)],
-            ElectionType::Unclean,
-            &shutting_down,
-            1,
-        );
+        image.shutting_down = [1].into();
+        let plan = plan_elections(&image, [tp("t", 0)], ElectionType::Unclean, 1);
         assert_eq!(plan.outcomes[&tp("t", 0)].as_ref().unwrap().leader, 2);
     }
 
@@ -460,7 +442,7 @@ mod tests {
         let mut image = image(&[1, 2]);
         add(&mut image, "gone", &[1, 2], 2, &[1, 2]);
         image.topics_marked_for_deletion.insert("gone".to_owned());
-        let plan = plan_elections(&image, [tp("gone", 0)], ElectionType::Preferred, &none(), 1);
+        let plan = plan_elections(&image, [tp("gone", 0)], ElectionType::Preferred, 1);
         assert_eq!(
             plan.outcomes[&tp("gone", 0)],
             Err(ElectionError::TopicBeingDeleted)
@@ -488,13 +470,13 @@ mod tests {
         // Broker 3 prefers 2 and leads none; one of them has 3 out of the ISR.
         add(&mut image, "t", &[3, 2], 2, &[2, 3]);
         add(&mut image, "t", &[3, 2], 2, &[2]);
-        let plan = plan_rebalance(&image, &none(), 10);
+        let plan = plan_rebalance(&image, 10);
         assert_eq!(plan.elections, vec![tp("t", 3), tp("t", 4)]);
         assert_eq!(plan.imbalance.len(), 2);
         assert_eq!(plan.imbalance[0].broker, 1);
         assert!((plan.imbalance[0].ratio - 0.25).abs() < 1e-9);
         assert_eq!(plan.imbalance[1].led_elsewhere, 2);
-        let relaxed = plan_rebalance(&image, &none(), 30);
+        let relaxed = plan_rebalance(&image, 30);
         assert_eq!(relaxed.elections, vec![tp("t", 4)]);
     }
 
@@ -502,10 +484,9 @@ mod tests {
     fn rebalance_skips_shutting_down_dead_reassigning_and_deleted() {
         let mut image = image(&[1, 2]);
         add(&mut image, "t", &[1, 2], 2, &[1, 2]);
-        let shutting_down: BTreeSet<i32> = [1].into();
-        assert!(plan_rebalance(&image, &shutting_down, 10)
-            .elections
-            .is_empty());
+        let mut leaving = image.clone();
+        leaving.shutting_down = [1].into();
+        assert!(plan_rebalance(&leaving, 10).elections.is_empty());
         let mut reassigning = image.clone();
         let partition = reassigning
             .topics
@@ -516,13 +497,11 @@ mod tests {
             .unwrap();
         partition.replicas = vec![1, 2, 3];
         partition.adding = vec![3];
-        assert!(plan_rebalance(&reassigning, &none(), 10)
-            .elections
-            .is_empty());
+        assert!(plan_rebalance(&reassigning, 10).elections.is_empty());
         let mut deleted = image.clone();
         deleted.topics_marked_for_deletion.insert("t".to_owned());
-        assert!(plan_rebalance(&deleted, &none(), 10).imbalance.is_empty());
+        assert!(plan_rebalance(&deleted, 10).imbalance.is_empty());
         image.brokers.remove(&1);
-        assert!(plan_rebalance(&image, &none(), 10).elections.is_empty());
+        assert!(plan_rebalance(&image, 10).elections.is_empty());
     }
 }

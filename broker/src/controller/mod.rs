@@ -25,7 +25,7 @@ use zookeeper_client::{Client, MultiWriteError, MultiWriteResult};
 
 use crate::cluster::error::ClusterError;
 use crate::cluster::zk::{ephemeral, persistent};
-use crate::cluster::{Cluster, ControllerState, MetadataImage};
+use crate::cluster::{Cluster, MetadataImage};
 pub use plan::{plan, ControllerAction};
 
 /// This broker's controllership: the epoch it won and the epoch node's version after the
@@ -52,7 +52,7 @@ pub enum ControllerRequestError {
 /// is asked for, so callers wait for the image without holding it.
 pub async fn decide_and_execute<T>(
     cluster: &Cluster,
-    decide: impl FnOnce(&MetadataImage, &ControllerState, Controllership) -> (T, Vec<ControllerAction>),
+    decide: impl FnOnce(&MetadataImage, Controllership) -> (T, Vec<ControllerAction>),
 ) -> Result<T, ControllerRequestError> {
     let mut state = cluster.controller().await;
     let Some(controllership) = state.controllership else {
@@ -60,25 +60,48 @@ pub async fn decide_and_execute<T>(
     };
     let client = cluster.client()?;
     let image = cluster.image();
-    let (decided, actions) = decide(&image, &state, controllership);
+    let (decided, actions) = decide(&image, controllership);
     if actions.is_empty() {
         return Ok(decided);
     }
-    match execute(&client, controllership, actions).await {
-        Ok(()) => {}
-        Err(ClusterError::ControllerMoved { epoch }) => {
-            tracing::info!(
-                "[Controller id={}] Controller moved (was epoch {epoch}); resigning",
-                cluster.broker_id()
-            );
-            state.controllership = None;
-            return Err(ControllerRequestError::NotController);
-        }
-        Err(error) => return Err(error.into()),
+    let still_controller = execute_or_resign(
+        &client,
+        cluster.broker_id(),
+        &mut state.controllership,
+        actions,
+    )
+    .await?;
+    if !still_controller {
+        return Err(ControllerRequestError::NotController);
     }
     drop(state);
     cluster.refresh();
     Ok(decided)
+}
+
+/// Carries out `actions` as the controller in `controllership`. When another controller
+/// has taken over meanwhile (the epoch check failed), this broker resigns: the slot is
+/// cleared and `Ok(false)` returned.
+pub async fn execute_or_resign(
+    client: &Client,
+    broker_id: i32,
+    controllership: &mut Option<Controllership>,
+    actions: Vec<ControllerAction>,
+) -> Result<bool, ClusterError> {
+    let Some(current) = *controllership else {
+        return Ok(false);
+    };
+    match execute(client, current, actions).await {
+        Ok(()) => Ok(true),
+        Err(ClusterError::ControllerMoved { epoch }) => {
+            tracing::info!(
+                "[Controller id={broker_id}] Controller moved (was epoch {epoch}); resigning"
+            );
+            *controllership = None;
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Tries to become controller; `Ok(None)` when another broker is (or just became) it.

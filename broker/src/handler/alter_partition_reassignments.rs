@@ -45,7 +45,7 @@ pub async fn handle(
         }
     }
     let allow = request.allow_replication_factor_change;
-    let decided = decide_and_execute(&context.cluster, |image, _, _| {
+    let decided = decide_and_execute(&context.cluster, |image, _| {
         let plan = plan_alter(image, requests, allow);
         let written: BTreeMap<String, i32> = plan
             .actions

@@ -66,18 +66,11 @@ pub async fn handle(
             version,
         );
     };
-    let decided = decide_and_execute(&context.cluster, |image, state, controllership| {
+    let decided = decide_and_execute(&context.cluster, |image, controllership| {
         let partitions = requested
             .clone()
             .unwrap_or_else(|| all_partitions(image).into_iter().collect());
-        let shutting_down: BTreeSet<i32> = state.shutting_down.keys().copied().collect();
-        let plan = plan_elections(
-            image,
-            partitions,
-            election_type,
-            &shutting_down,
-            controllership.epoch,
-        );
+        let plan = plan_elections(image, partitions, election_type, controllership.epoch);
         (plan.outcomes, plan.actions)
     })
     .await;

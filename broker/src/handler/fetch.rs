@@ -245,27 +245,32 @@ async fn read_all(
                                     replica_id,
                                     fetch.offset,
                                     fetch.current_leader_epoch,
-                                    log.log_end_offset(),
                                 )
-                                .map(|state| (state.high_watermark, log.log_end_offset()))
+                                .map(|high_watermark| (high_watermark, log.log_end_offset()))
                                 .map_err(follower_error)
                         } else {
-                            replicas
-                                .consumer_bound(&partition)
-                                .and_then(|high_watermark| {
-                                    let epoch = replicas.leader_epoch(&partition).unwrap_or(-1);
-                                    match leader_epoch_error(fetch.current_leader_epoch, epoch) {
-                                        Some(error) => Err(error),
-                                        None => Ok((high_watermark, high_watermark)),
-                                    }
-                                })
+                            replicas.consumer_bound(&partition).and_then(
+                                |(high_watermark, epoch)| match leader_epoch_error(
+                                    fetch.current_leader_epoch,
+                                    epoch,
+                                ) {
+                                    Some(error) => Err(error),
+                                    None => Ok((high_watermark, high_watermark)),
+                                },
+                            )
                         };
                         match bound {
                             Err(code) => refusal(code, start, -1),
                             Ok((high_watermark, readable_end)) => {
                                 let limit = fetch.max_bytes.min(remaining);
                                 if limit == 0 && total > 0 {
-                                    refusal_free(start, high_watermark)
+                                    // No room left in the response for this partition.
+                                    PartitionRead {
+                                        error: None,
+                                        records: Vec::new(),
+                                        log_start_offset: start,
+                                        high_watermark,
+                                    }
                                 } else {
                                     match log.read_up_to(fetch.offset, limit, readable_end) {
                                         Ok(result) => PartitionRead {
@@ -309,16 +314,6 @@ fn follower_error(error: FollowerFetchError) -> ResponseError {
 fn refusal(code: ResponseError, log_start_offset: i64, high_watermark: i64) -> PartitionRead {
     PartitionRead {
         error: Some(code),
-        records: Vec::new(),
-        log_start_offset,
-        high_watermark,
-    }
-}
-
-/// No room left in the response for this partition.
-fn refusal_free(log_start_offset: i64, high_watermark: i64) -> PartitionRead {
-    PartitionRead {
-        error: None,
         records: Vec::new(),
         log_start_offset,
         high_watermark,

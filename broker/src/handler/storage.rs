@@ -87,16 +87,8 @@ impl Storage {
         T: Send + 'static,
         F: FnOnce(&mut LogDir) -> Result<T, StorageError> + Send + 'static,
     {
-        let operation = match self.log_dir.try_lock() {
-            Ok(mut guard) => match guard.as_mut() {
-                Some(dir) if page_cache_append(dir, topic, partition) => return operation(dir),
-                Some(_) => operation,
-                None => return Err(StorageError::Closed),
-            },
-            Err(TryLockError::Poisoned(_)) => return Err(StorageError::Poisoned),
-            Err(TryLockError::WouldBlock) => operation,
-        };
-        self.run(operation).await
+        self.run_inline_if(|dir| page_cache_append(dir, topic, partition), operation)
+            .await
     }
 
     /// Runs a read of at most `bytes` bytes right here on the calling async worker when the
@@ -109,12 +101,25 @@ impl Storage {
         T: Send + 'static,
         F: FnOnce(&mut LogDir) -> Result<T, StorageError> + Send + 'static,
     {
-        if bytes > INLINE_READ_BYTES {
-            return self.run(operation).await;
-        }
+        self.run_inline_if(|_| bytes <= INLINE_READ_BYTES, operation)
+            .await
+    }
+
+    /// Runs `operation` on the calling worker when the lock is free this instant and `cheap`
+    /// holds for the log dir, else on a blocking thread as [`Storage::run`] does.
+    async fn run_inline_if<T, F>(
+        &self,
+        cheap: impl FnOnce(&LogDir) -> bool,
+        operation: F,
+    ) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut LogDir) -> Result<T, StorageError> + Send + 'static,
+    {
         let operation = match self.log_dir.try_lock() {
             Ok(mut guard) => match guard.as_mut() {
-                Some(dir) => return operation(dir),
+                Some(dir) if cheap(dir) => return operation(dir),
+                Some(_) => operation,
                 None => return Err(StorageError::Closed),
             },
             Err(TryLockError::Poisoned(_)) => return Err(StorageError::Poisoned),

@@ -101,13 +101,6 @@ pub struct LeaderAppend {
     pub min_insync_replicas: i32,
 }
 
-/// What a follower's fetch of one partition is answered with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FollowerFetchState {
-    pub high_watermark: i64,
-    pub leader_epoch: i32,
-}
-
 /// The replication state of every hosted partition. Cloning shares it.
 #[derive(Debug, Clone)]
 pub struct ReplicaManager {
@@ -422,10 +415,13 @@ impl ReplicaManager {
         }
     }
 
-    /// A consumer's read limit for `partition`: the HW, when this broker leads it.
-    pub fn consumer_bound(&self, partition: &TopicPartition) -> Result<i64, ResponseError> {
+    /// A consumer's read limit for `partition` with the leader epoch: the HW, when this
+    /// broker leads it.
+    pub fn consumer_bound(&self, partition: &TopicPartition) -> Result<(i64, i32), ResponseError> {
         match self.table().get(partition) {
-            Some(replica) if replica.is_leader() => Ok(replica.high_watermark),
+            Some(replica) if replica.is_leader() => {
+                Ok((replica.high_watermark, replica.leader_epoch()))
+            }
             Some(_) => Err(ResponseError::NotLeaderOrFollower),
             None => Err(ResponseError::UnknownTopicOrPartition),
         }
@@ -439,7 +435,7 @@ impl ReplicaManager {
     }
 
     /// Records a fetch by follower `replica` at `fetch_offset` (under the storage lock, as
-    /// the read that answers it; `log_end_offset` is the leader's log end now). Starts the
+    /// the read that answers it) and returns the high watermark to answer with. Starts the
     /// ISR write when the follower joins.
     pub fn follower_fetch(
         &self,
@@ -447,25 +443,16 @@ impl ReplicaManager {
         replica: i32,
         fetch_offset: i64,
         current_leader_epoch: i32,
-        log_end_offset: i64,
-    ) -> Result<FollowerFetchState, FollowerFetchError> {
+    ) -> Result<i64, FollowerFetchError> {
         let now = now_ms();
-        let (state, update) = {
+        let (high_watermark, update) = {
             let mut table = self.table();
             let entry = table
                 .get_mut(partition)
                 .ok_or(FollowerFetchError::NotLeader)?;
             entry.check_follower_fetch(replica, current_leader_epoch)?;
-            // Appends that bypass the replica manager (none should) still count.
-            entry.log_end_offset = entry.log_end_offset.max(log_end_offset);
             let update = entry.on_follower_fetch(replica, fetch_offset, now);
-            (
-                FollowerFetchState {
-                    high_watermark: entry.high_watermark,
-                    leader_epoch: entry.leader_epoch(),
-                },
-                update,
-            )
+            (entry.high_watermark, update)
         };
         if update.high_watermark_moved {
             self.inner.storage.notify_append();
@@ -479,7 +466,7 @@ impl ReplicaManager {
             let partition = partition.clone();
             tokio::spawn(async move { isr::write(&manager, &partition, isr).await });
         }
-        Ok(state)
+        Ok(high_watermark)
     }
 
     /// Proposes and writes ISR shrinks for every led partition with lagging followers.
@@ -518,15 +505,6 @@ impl ReplicaManager {
                 log.set_high_watermark(replica.high_watermark);
             }
         }
-    }
-
-    /// The partitions this broker leads.
-    pub fn led_partitions(&self) -> Vec<TopicPartition> {
-        self.table()
-            .iter()
-            .filter(|(_, replica)| replica.is_leader())
-            .map(|(partition, _)| partition.clone())
-            .collect()
     }
 
     fn cluster(&self) -> &Cluster {

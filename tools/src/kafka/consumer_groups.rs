@@ -26,7 +26,7 @@ use common::client::{Client, ClientError};
 use kafka_protocol::ResponseError;
 
 use super::config::{client_config, load_optional};
-use crate::error::KafkaToolError;
+use crate::error::{usage, KafkaToolError};
 
 /// The description Kafka prints with `--help`.
 pub const DESCRIPTION: &str = "This tool helps to list all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.";
@@ -130,12 +130,6 @@ pub enum Scenario {
     ToLatest,
     ToCurrent,
     FromFile(PathBuf),
-}
-
-fn usage(message: impl Into<String>) -> KafkaToolError {
-    KafkaToolError::Usage {
-        message: message.into(),
-    }
 }
 
 fn long(name: &str, value: &str) -> Result<i64, KafkaToolError> {

@@ -29,7 +29,7 @@ use kafka_protocol::ResponseError;
 use super::config::{client_config, load_optional};
 use super::options::{parse, OptionSpec, ParsedOptions};
 use super::{show_partition, TopicPartition};
-use crate::error::KafkaToolError;
+use crate::error::{usage, KafkaToolError};
 
 /// The description printed above the option table.
 pub const DESCRIPTION: &str = "This tool asks the controller to elect new leaders for topic partitions, either their preferred replicas or (unclean) any live replica.";
@@ -146,12 +146,6 @@ pub enum Checked {
     Help,
     Version,
     Run(ElectionCommand),
-}
-
-fn usage(message: impl Into<String>) -> KafkaToolError {
-    KafkaToolError::Usage {
-        message: message.into(),
-    }
 }
 
 /// Parses and checks `arguments` (without the program name) in Kafka's order.

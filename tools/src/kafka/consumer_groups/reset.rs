@@ -19,22 +19,10 @@ use common::client::{Client, ClientError, OffsetMap};
 use kafka_protocol::ResponseError;
 
 use super::{client_message, group_ids, print_error, ConsumerGroupsArgs, Scenario};
-use crate::error::KafkaToolError;
+use crate::error::{command_failed, usage, KafkaToolError};
 use crate::kafka::{log_line, now_millis};
 
 const LOGGER: &str = "kafka.admin.ConsumerGroupCommand$";
-
-fn usage(message: impl Into<String>) -> KafkaToolError {
-    KafkaToolError::Usage {
-        message: message.into(),
-    }
-}
-
-fn failed(message: impl Into<String>) -> KafkaToolError {
-    KafkaToolError::Command {
-        message: message.into(),
-    }
-}
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
@@ -57,9 +45,9 @@ fn digits(text: &str) -> Option<i64> {
 /// Parses `--to-datetime` (`yyyy-MM-ddTHH:mm:ss[.SSS][Z|±hh[:mm]]`) to epoch millis; a
 /// time without a zone is UTC, as Kafka appends `Z` to it.
 pub fn parse_datetime(text: &str) -> Result<i64, KafkaToolError> {
-    let unparseable = || failed(format!("Unparseable date: \"{text}\""));
+    let unparseable = || command_failed(format!("Unparseable date: \"{text}\""));
     let Some((date, time)) = text.split_once('T') else {
-        return Err(failed(
+        return Err(command_failed(
             "Error parsing timestamp. It does not contain a 'T' according to ISO8601 format",
         ));
     };
@@ -126,7 +114,7 @@ pub fn parse_datetime(text: &str) -> Result<i64, KafkaToolError> {
 /// Parses an ISO-8601 duration (`PnDTnHnMn.nS`, optionally signed) to milliseconds, as
 /// Java's `Duration.parse` reads it.
 pub fn parse_duration(text: &str) -> Result<i64, KafkaToolError> {
-    let invalid = || failed("Text cannot be parsed to a Duration");
+    let invalid = || command_failed("Text cannot be parsed to a Duration");
     let upper = text.to_ascii_uppercase();
     let (sign, rest) = match upper.strip_prefix('-') {
         Some(rest) => (-1, rest),
@@ -205,7 +193,7 @@ async fn partitions_to_reset(
     if !whole_topics.is_empty() {
         let lookup = client.describe_topics(&whole_topics, false).await?;
         if let Some((_, error)) = lookup.errors.first() {
-            return Err(failed(super::java_message(*error)));
+            return Err(command_failed(super::java_message(*error)));
         }
         for topic in lookup.found {
             for partition in &topic.partitions {
@@ -334,14 +322,18 @@ pub fn parse_plan(
         let (group, topic, partition, offset) = match (single_group, fields.as_slice()) {
             (Some(group), [topic, partition, offset]) => (group, *topic, *partition, *offset),
             (_, [group, topic, partition, offset]) => (*group, *topic, *partition, *offset),
-            _ => return Err(failed(format!("Unexpected CSV line in reset plan: {line}"))),
+            _ => {
+                return Err(command_failed(format!(
+                    "Unexpected CSV line in reset plan: {line}"
+                )))
+            }
         };
         let partition = partition
             .parse::<i32>()
-            .map_err(|_| failed(format!("Invalid partition in reset plan: {line}")))?;
+            .map_err(|_| command_failed(format!("Invalid partition in reset plan: {line}")))?;
         let offset = offset
             .parse::<i64>()
-            .map_err(|_| failed(format!("Invalid offset in reset plan: {line}")))?;
+            .map_err(|_| command_failed(format!("Invalid offset in reset plan: {line}")))?;
         plan.entry(group.to_string())
             .or_default()
             .insert((topic.to_string(), partition), offset);
@@ -514,7 +506,7 @@ pub async fn reset_offsets(
         if args.execute {
             let errors = client.alter_group_offsets(&group, &planned).await?;
             if let Some((_, _, error)) = errors.first() {
-                return Err(failed(java_error_text(*error)));
+                return Err(command_failed(java_error_text(*error)));
             }
         }
         plans.push((group, planned));

@@ -43,7 +43,7 @@ use kafka_protocol::ResponseError;
 use super::config::{client_config, load_optional};
 use super::options::{parse, OptionSpec, ParsedOptions};
 use super::{show_partition, TopicPartition};
-use crate::error::KafkaToolError;
+use crate::error::{command_failed, usage, KafkaToolError};
 
 pub mod files;
 
@@ -115,19 +115,6 @@ pub struct ReassignCommand {
     pub replica_alter_log_dirs_throttle: i64,
     pub timeout: Duration,
     pub additional: bool,
-}
-
-fn usage(message: impl Into<String>) -> KafkaToolError {
-    KafkaToolError::Usage {
-        message: message.into(),
-    }
-}
-
-/// A failure Kafka prints without the `Error: ` prefix (its terse failures).
-fn terse(message: impl Into<String>) -> KafkaToolError {
-    KafkaToolError::Command {
-        message: message.into(),
-    }
 }
 
 /// Parses and checks `arguments` (without the program name) in Kafka's order.
@@ -349,7 +336,7 @@ async fn execute(
     let proposed = validate_execute(&targets)?;
     let running = list_reassignments(client, None).await?;
     if !command.additional && !running.is_empty() {
-        return Err(terse(EXISTING_REASSIGNMENT_MESSAGE));
+        return Err(command_failed(EXISTING_REASSIGNMENT_MESSAGE));
     }
     let live: BTreeSet<i32> = client.cached_metadata().brokers.keys().copied().collect();
     let mut named: BTreeSet<i32> = BTreeSet::new();
@@ -417,7 +404,7 @@ async fn execute(
         .collect();
     let errors = alter_reassignments(client, &requested, command.timeout).await?;
     if !errors.is_empty() {
-        return Err(terse(format!(
+        return Err(command_failed(format!(
             "Error reassigning partition(s):\n{}",
             error_lines(&errors)
         )));
@@ -487,7 +474,7 @@ async fn cancel(
     } else {
         let errors = alter_reassignments(client, &cancelling, command.timeout).await?;
         if !errors.is_empty() {
-            return Err(terse(format!(
+            return Err(command_failed(format!(
                 "Error cancelling partition reassignment{} for:\n{}",
                 if errors.len() == 1 { "" } else { "s" },
                 error_lines(&errors)
