@@ -90,7 +90,7 @@ fn main() -> anyhow::Result<()> {
             let key = format!("key-{:012}", rng.random_range(0..args.keys));
             builder.record(now, Some(key.as_bytes()), Some(&value), &[]);
         }
-        log.append(&mut builder.build(), TimestampType::CreateTime)?;
+        log.append(&builder.build(), TimestampType::CreateTime)?;
         records += args.batch_records as u64;
     }
     log.roll()?;

@@ -888,7 +888,7 @@ impl Inner {
         for (key, value) in &records {
             builder.record(timestamp, Some(key), value.as_deref(), &[]);
         }
-        let mut batch = builder.build();
+        let batch = builder.build();
         let inner = Arc::clone(self);
         let appended_to = target.clone();
         let outcome = self
@@ -897,7 +897,7 @@ impl Inner {
                 // Written like a produce with acks=all: min.insync.replicas applies.
                 let appended = inner
                     .replicas
-                    .append_as_leader(dir, &appended_to, &mut batch, true);
+                    .append_as_leader(dir, &appended_to, &batch, true);
                 Ok(appended.map(|appended| {
                     let mut state = lock(&inner.state);
                     (apply(&mut state), appended)

@@ -245,7 +245,7 @@ mod tests {
                 Some(&group_value.encode()),
                 &[],
             );
-        log.append(&mut first.build(), TimestampType::CreateTime)
+        log.append(&first.build(), TimestampType::CreateTime)
             .unwrap();
         let mut second = BatchBuilder::new(1000);
         second
@@ -259,7 +259,7 @@ mod tests {
             .record(1000, Some(&offset_key("gone", "t", 0)), None, &[])
             .record(1000, Some(&[0, 9, 1]), Some(&[1]), &[])
             .record(1000, Some(&offset_key("g", "t", 2)), Some(&[0, 7]), &[]);
-        log.append(&mut second.build(), TimestampType::CreateTime)
+        log.append(&second.build(), TimestampType::CreateTime)
             .unwrap();
 
         let replayed = replay_partition(&dir, 3, 64).unwrap();

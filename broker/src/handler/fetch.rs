@@ -21,6 +21,11 @@
 //! like read_uncommitted: there are no transactions (read_committed gets an empty aborted
 //! transactions list, read_uncommitted a null one, as from Kafka).
 //!
+//! Records: a read takes file ranges under the log dir lock (only batch headers are read
+//! there); an answer carrying more than [`COPY_BELOW`] bytes of records is sent with the
+//! records going from the page cache to the socket ([`crate::network::spliced`]), a smaller
+//! one reads them into memory under the lock and leaves as one buffer.
+//!
 //! Fetch sessions (v7+) are not cached, which is what Kafka does with
 //! `max.incremental.fetch.session.cache.slots=0`: a full fetch (session epoch 0 or -1,
 //! whatever the session id) is served in full with session id 0 in the response, so the
@@ -32,7 +37,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::{FetchRequest, FetchResponse};
+use kafka_protocol::messages::{ApiKey, FetchRequest, FetchResponse};
 use kafka_protocol::ResponseError;
 use tokio::time::Instant;
 
@@ -41,8 +46,10 @@ use kafka_protocol::messages::BrokerId;
 
 use super::error_code::storage_error_code;
 use super::storage::partition_log_mut;
-use super::{Context, StorageError};
-use crate::log::{LogError, TopicPartition};
+use super::{encode_response, encode_spliced_response, Context, StorageError};
+use crate::log::{FileSlice, LogError, TopicPartition};
+use crate::network::spliced::{self, Frame};
+use crate::network::NetworkError;
 use crate::replication::FollowerFetchError;
 
 /// Session epoch of a full fetch that opens a session (`INITIAL_EPOCH`).
@@ -79,9 +86,89 @@ struct PartitionFetch {
 #[derive(Debug)]
 struct PartitionRead {
     error: Option<ResponseError>,
-    records: Vec<u8>,
+    records: Records,
     log_start_offset: i64,
     high_watermark: i64,
+}
+
+/// A partition's records: read into memory, or still in the log files.
+#[derive(Debug)]
+enum Records {
+    Memory(Vec<u8>),
+    Files(Vec<FileSlice>),
+}
+
+impl Records {
+    fn len(&self) -> usize {
+        match self {
+            Records::Memory(bytes) => bytes.len(),
+            Records::Files(slices) => spliced::slices_len(slices),
+        }
+    }
+}
+
+/// Answers with fewer bytes of records than this are read into memory: a copy this small
+/// costs less than the `sendfile` calls, and small answers to pipelined requests can then
+/// leave in one write.
+pub const COPY_BELOW: usize = 16 * 1024;
+
+/// A fetch answer before encoding: the response, with placeholders for the records in
+/// `files` (in encoding order).
+#[derive(Debug)]
+pub struct FetchAnswer {
+    response: FetchResponse,
+    files: Vec<Vec<FileSlice>>,
+}
+
+/// Encodes `answer` as a frame: records in files are spliced in as the frame is written,
+/// or, should the encoder not pass the placeholders through, read into memory.
+pub fn encode(
+    mut answer: FetchAnswer,
+    api_key: ApiKey,
+    version: i16,
+    correlation_id: i32,
+) -> Result<Frame, NetworkError> {
+    if answer.files.is_empty() {
+        return encode_response(api_key, version, correlation_id, &answer.response)
+            .map(Frame::Whole);
+    }
+    let files = answer.files.clone();
+    if let Some(frame) =
+        encode_spliced_response(api_key, version, correlation_id, &answer.response, files)?
+    {
+        return Ok(frame);
+    }
+    tracing::warn!("fetch records could not be spliced into the response; sending a copy");
+    let mut files = answer.files.into_iter();
+    for data in answer
+        .response
+        .responses
+        .iter_mut()
+        .flat_map(|topic| topic.partitions.iter_mut())
+    {
+        if !data.records.as_deref().is_some_and(spliced::is_placeholder) {
+            continue;
+        }
+        let Some(slices) = files.next() else { break };
+        match read_slices(&slices) {
+            Ok(bytes) => data.records = Some(Bytes::from(bytes)),
+            Err(error) => {
+                tracing::warn!(%error, "reading fetched records failed");
+                data.records = Some(Bytes::new());
+                data.error_code = ResponseError::KafkaStorageError.code();
+            }
+        }
+    }
+    encode_response(api_key, version, correlation_id, &answer.response).map(Frame::Whole)
+}
+
+/// The bytes of `slices`, in order.
+fn read_slices(slices: &[FileSlice]) -> Result<Vec<u8>, LogError> {
+    let mut bytes = Vec::with_capacity(spliced::slices_len(slices));
+    for slice in slices {
+        slice.read_into(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 /// The first Fetch version whose response carries `log_start_offset`.
@@ -89,15 +176,16 @@ const LOG_START_OFFSET_VERSION: i16 = 5;
 /// The first Fetch version whose response carries `current_leader`.
 const CURRENT_LEADER_VERSION: i16 = 12;
 
-pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> FetchResponse {
+pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> FetchAnswer {
     let mut response = FetchResponse::default();
     response.session_id = 0;
+    let mut files = Vec::new();
     if !matches!(
         request.session_epoch,
         INITIAL_SESSION_EPOCH | FINAL_SESSION_EPOCH
     ) {
         response.error_code = ResponseError::FetchSessionIdNotFound.code();
-        return response;
+        return FetchAnswer { response, files };
     }
     let leader_id = context.options.broker_id;
     let read_committed = request.isolation_level == READ_COMMITTED;
@@ -146,8 +234,14 @@ pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> F
         for partition in topic.partitions {
             let Some(read) = reads.next() else { break };
             let leader_epoch = context.leader_epoch(topic.topic.as_str(), partition.partition);
-            let mut data =
-                partition_data(partition.partition, read, leader_id, leader_epoch, version);
+            let mut data = partition_data(
+                partition.partition,
+                read,
+                leader_id,
+                leader_epoch,
+                version,
+                &mut files,
+            );
             if !read_committed {
                 data.aborted_transactions = None;
             }
@@ -155,15 +249,18 @@ pub async fn handle(context: &Context, request: FetchRequest, version: i16) -> F
         }
         response.responses.push(topic_response);
     }
-    response
+    FetchAnswer { response, files }
 }
 
+/// The partition's part of the response; records still in files get a placeholder and
+/// their ranges are added to `files`.
 fn partition_data(
     partition: i32,
     read: PartitionRead,
     leader_id: i32,
     leader_epoch: i32,
     version: i16,
+    files: &mut Vec<Vec<FileSlice>>,
 ) -> PartitionData {
     let mut data = PartitionData::default();
     data.partition_index = partition;
@@ -173,7 +270,24 @@ fn partition_data(
     if version >= LOG_START_OFFSET_VERSION {
         data.log_start_offset = read.log_start_offset;
     }
-    data.records = Some(Bytes::from(read.records));
+    data.records = Some(match read.records {
+        Records::Memory(bytes) => Bytes::from(bytes),
+        Records::Files(slices) => match spliced::placeholder(spliced::slices_len(&slices)) {
+            Some(stand_in) => {
+                files.push(slices);
+                stand_in
+            }
+            // Nothing to send, or more than a placeholder covers: read now.
+            None => match read_slices(&slices) {
+                Ok(bytes) => Bytes::from(bytes),
+                Err(error) => {
+                    tracing::warn!(%error, "reading fetched records failed");
+                    data.error_code = ResponseError::KafkaStorageError.code();
+                    Bytes::new()
+                }
+            },
+        },
+    });
     if let Some(error) = read.error {
         data.error_code = error.code();
         if version >= CURRENT_LEADER_VERSION
@@ -217,10 +331,13 @@ async fn read_all(
         })
         .collect();
     let replicas = context.replicas.clone();
+    // Under the lock only batch headers are read, and records only when fewer than
+    // COPY_BELOW bytes are found.
     let most = wanted
         .iter()
         .fold(0usize, |sum, fetch| sum.saturating_add(fetch.max_bytes))
-        .min(response_max);
+        .min(response_max)
+        .min(COPY_BELOW);
     let outcome = context
         .storage
         .run_read(most, move |dir| {
@@ -267,15 +384,15 @@ async fn read_all(
                                     // No room left in the response for this partition.
                                     PartitionRead {
                                         error: None,
-                                        records: Vec::new(),
+                                        records: Records::Memory(Vec::new()),
                                         log_start_offset: start,
                                         high_watermark,
                                     }
                                 } else {
-                                    match log.read_up_to(fetch.offset, limit, readable_end) {
+                                    match log.slices_up_to(fetch.offset, limit, readable_end) {
                                         Ok(result) => PartitionRead {
                                             error: None,
-                                            records: result.records,
+                                            records: Records::Files(result.slices),
                                             log_start_offset: result.log_start_offset,
                                             high_watermark,
                                         },
@@ -291,6 +408,13 @@ async fn read_all(
                 total = total.saturating_add(read.records.len());
                 remaining = remaining.saturating_sub(read.records.len());
                 reads.push(read);
+            }
+            if total < COPY_BELOW {
+                for read in &mut reads {
+                    if let Records::Files(slices) = &read.records {
+                        read.records = Records::Memory(read_slices(slices)?);
+                    }
+                }
             }
             Ok(reads)
         })
@@ -314,7 +438,7 @@ fn follower_error(error: FollowerFetchError) -> ResponseError {
 fn refusal(code: ResponseError, log_start_offset: i64, high_watermark: i64) -> PartitionRead {
     PartitionRead {
         error: Some(code),
-        records: Vec::new(),
+        records: Records::Memory(Vec::new()),
         log_start_offset,
         high_watermark,
     }
@@ -330,8 +454,162 @@ fn failed(error: &StorageError, log_start_offset: i64, high_watermark: i64) -> P
     }
     PartitionRead {
         error: Some(storage_error_code(error)),
-        records: Vec::new(),
+        records: Records::Memory(Vec::new()),
         log_start_offset,
         high_watermark,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::network::spliced::Part;
+    use kafka_protocol::messages::TopicName;
+    use kafka_protocol::protocol::{Message, StrBytes};
+    use std::io::Write;
+    use std::sync::Arc;
+
+    /// The frame's bytes as a client receives them.
+    fn render(frame: Frame) -> Vec<u8> {
+        match frame {
+            Frame::Whole(bytes) => bytes.to_vec(),
+            Frame::Spliced(parts) => {
+                let mut out = Vec::new();
+                for part in parts {
+                    match part {
+                        Part::Bytes(bytes) => out.extend_from_slice(&bytes),
+                        Part::File(slice) => slice.read_into(&mut out).unwrap(),
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// A response of two topics: partitions with records in `file` (two ranges for one of
+    /// them), one empty, one with an error.
+    fn answer(file: &Arc<std::fs::File>, version: i16, spliced: bool) -> FetchAnswer {
+        let slice = |position: u64, len: u64| FileSlice {
+            file: Arc::clone(file),
+            path: "test.log".into(),
+            position,
+            len,
+        };
+        let reads = [
+            (
+                Records::Files(vec![slice(0, 3000), slice(5000, 1000)]),
+                None,
+            ),
+            (Records::Memory(Vec::new()), None),
+            (Records::Files(vec![slice(100, 20000)]), None),
+            (
+                Records::Memory(Vec::new()),
+                Some(ResponseError::FencedLeaderEpoch),
+            ),
+        ];
+        let mut response = FetchResponse::default();
+        let mut files = Vec::new();
+        for (index, chunk) in reads.chunks(2).enumerate() {
+            let mut topic = FetchableTopicResponse::default();
+            if version < 13 {
+                topic.topic = TopicName(StrBytes::from_string(format!("topic-{index}")));
+            } else {
+                topic.topic_id = uuid::Uuid::from_u128(index as u128 + 1);
+            }
+            for (partition, (records, error)) in chunk.iter().enumerate() {
+                let records = match records {
+                    Records::Files(slices) if !spliced => {
+                        Records::Memory(read_slices(slices).unwrap())
+                    }
+                    Records::Files(slices) => Records::Files(slices.clone()),
+                    Records::Memory(bytes) => Records::Memory(bytes.clone()),
+                };
+                let read = PartitionRead {
+                    error: *error,
+                    records,
+                    log_start_offset: 7,
+                    high_watermark: 42,
+                };
+                topic.partitions.push(partition_data(
+                    partition as i32,
+                    read,
+                    1,
+                    3,
+                    version,
+                    &mut files,
+                ));
+            }
+            response.responses.push(topic);
+        }
+        FetchAnswer { response, files }
+    }
+
+    #[test]
+    fn spliced_frames_carry_the_same_bytes_as_copied_ones_at_every_version() {
+        let mut file = tempfile::tempfile().unwrap();
+        let content: Vec<u8> = (0..30_000u32).map(|i| (i % 251) as u8).collect();
+        file.write_all(&content).unwrap();
+        let file = Arc::new(file);
+        for version in FetchResponse::VERSIONS.min..=FetchResponse::VERSIONS.max {
+            let copied = encode(answer(&file, version, false), ApiKey::Fetch, version, 9).unwrap();
+            assert!(matches!(copied, Frame::Whole(_)), "v{version}");
+            let spliced_answer = answer(&file, version, true);
+            assert_eq!(spliced_answer.files.len(), 2);
+            let spliced = encode(spliced_answer, ApiKey::Fetch, version, 9).unwrap();
+            assert!(matches!(spliced, Frame::Spliced(_)), "v{version}");
+            assert_eq!(spliced.len(), copied.len(), "v{version}");
+            assert_eq!(render(spliced), render(copied), "v{version}");
+        }
+    }
+
+    #[tokio::test]
+    async fn spliced_frames_reach_the_peer_whole_and_a_truncated_file_closes_the_connection() {
+        use crate::network::spliced::write_frames;
+        use tokio::io::AsyncReadExt;
+        let mut file = tempfile::tempfile().unwrap();
+        let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+        file.write_all(&content).unwrap();
+        let file = Arc::new(file);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            let mut received = Vec::new();
+            stream.read_to_end(&mut received).await.unwrap();
+            received
+        });
+        let (server, _) = listener.accept().await.unwrap();
+        let (_, mut writer) = server.into_split();
+        let slice = |position: u64, len: u64| FileSlice {
+            file: Arc::clone(&file),
+            path: "test.log".into(),
+            position,
+            len,
+        };
+        let frames = vec![
+            Frame::Whole(Bytes::from_static(b"head")),
+            Frame::Spliced(vec![
+                Part::Bytes(Bytes::from_static(b"-a-")),
+                Part::File(slice(10, 2_500_000)),
+                Part::Bytes(Bytes::from_static(b"-b-")),
+                Part::File(slice(0, 5)),
+            ]),
+            Frame::Whole(Bytes::from_static(b"tail")),
+        ];
+        write_frames(&mut writer, frames).await.unwrap();
+        // A range past the end of the file: the frame cannot be completed.
+        let short = vec![Frame::Spliced(vec![Part::File(slice(2_999_990, 100))])];
+        assert!(write_frames(&mut writer, short).await.is_err());
+        drop(writer);
+        let received = client.await.unwrap();
+        let mut expected = b"head-a-".to_vec();
+        expected.extend_from_slice(&content[10..2_500_010]);
+        expected.extend_from_slice(b"-b-");
+        expected.extend_from_slice(&content[..5]);
+        expected.extend_from_slice(b"tail");
+        // The short range's first bytes may have gone out before the end was found.
+        assert!(received.starts_with(&expected));
+        assert!(received.len() <= expected.len() + 10);
     }
 }

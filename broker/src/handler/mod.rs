@@ -57,7 +57,7 @@ pub mod produce;
 pub mod storage;
 pub mod sync_group;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
 
 use kafka_protocol::messages::{
@@ -70,12 +70,14 @@ use kafka_protocol::messages::{
     OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest,
     ProduceRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
 };
+use kafka_protocol::protocol::buf::ByteBufMut;
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, VersionRange};
 use kafka_protocol::ResponseError;
 
 use crate::cluster::{Cluster, Leadership, MetadataImage};
 use crate::group::GroupCoordinator;
 use crate::log::TopicPartition;
+use crate::network::spliced::{self, Frame, SplicingBuf};
 use crate::network::NetworkError;
 use crate::producer::ProducerIdAllocator;
 use crate::replication::ReplicaManager;
@@ -333,8 +335,9 @@ pub async fn dispatch(
         }
         ApiKey::Fetch => {
             let request = decode_body(&mut body, api_key, version)?;
-            let response = fetch::handle(context, request, version).await;
-            encode_response(api_key, version, correlation_id, &response)?
+            let answer = fetch::handle(context, request, version).await;
+            let frame = fetch::encode(answer, api_key, version, correlation_id)?;
+            return Ok(Some(Reply::Now(frame)));
         }
         ApiKey::ListOffsets => {
             let request = decode_body(&mut body, api_key, version)?;
@@ -429,14 +432,14 @@ pub async fn dispatch(
             })
         }
     };
-    Ok(Some(Reply::Now(frame)))
+    Ok(Some(Reply::Now(Frame::Whole(frame))))
 }
 
 /// A response frame: ready now, or once a wait completes (an acks=all produce waiting for
 /// its replicas; the connection may serve the requests behind it meanwhile and sends the
 /// answers in request order).
 pub enum Reply {
-    Now(Bytes),
+    Now(Frame),
     Later(std::pin::Pin<Box<dyn std::future::Future<Output = Result<Bytes, NetworkError>> + Send>>),
 }
 
@@ -470,16 +473,10 @@ pub(crate) fn encode_response<R: Encodable + HeaderVersion>(
     correlation_id: i32,
     response: &R,
 ) -> Result<Bytes, NetworkError> {
-    let mut header = ResponseHeader::default();
-    header.correlation_id = correlation_id;
-    let mut frame = BytesMut::new();
-    frame.put_i32(0);
-    header
-        .encode(&mut frame, R::header_version(version))
-        .map_err(encode_failure(api_key, version))?;
-    response
-        .encode(&mut frame, version)
-        .map_err(encode_failure(api_key, version))?;
+    // Sized up front: a fetch answer of megabytes would otherwise be copied at every growth.
+    let body = response.compute_size(version).unwrap_or(0);
+    let mut frame = BytesMut::with_capacity(body.saturating_add(RESPONSE_HEADER_ROOM));
+    encode_into(&mut frame, api_key, version, correlation_id, response)?;
     let payload_len = frame.len().saturating_sub(4);
     let size = i32::try_from(payload_len)
         .map_err(|_| NetworkError::ResponseTooLarge { len: payload_len })?;
@@ -487,6 +484,48 @@ pub(crate) fn encode_response<R: Encodable + HeaderVersion>(
         prefix.copy_from_slice(&size.to_be_bytes());
     }
     Ok(frame.freeze())
+}
+
+/// Encodes a response whose placeholder records ([`crate::network::spliced`]) stand for
+/// `files`, in encoding order; `Ok(None)` when the encoder did not pass them through as
+/// expected (the caller then sends the records from memory).
+pub(crate) fn encode_spliced_response<R: Encodable + HeaderVersion>(
+    api_key: ApiKey,
+    version: i16,
+    correlation_id: i32,
+    response: &R,
+    files: Vec<Vec<crate::log::FileSlice>>,
+) -> Result<Option<Frame>, NetworkError> {
+    let in_files: usize = files.iter().map(|slices| spliced::slices_len(slices)).sum();
+    let body = response
+        .compute_size(version)
+        .unwrap_or(0)
+        .saturating_sub(in_files);
+    let mut buf = SplicingBuf::new(body.saturating_add(RESPONSE_HEADER_ROOM), files);
+    encode_into(&mut buf, api_key, version, correlation_id, response)?;
+    buf.finish()
+}
+
+/// Room for the size prefix and a response header (correlation id, tag buffer).
+const RESPONSE_HEADER_ROOM: usize = 16;
+
+/// Writes a size-prefix gap (zero), the response header and the body into `buf`.
+fn encode_into<R: Encodable + HeaderVersion, B: ByteBufMut>(
+    buf: &mut B,
+    api_key: ApiKey,
+    version: i16,
+    correlation_id: i32,
+    response: &R,
+) -> Result<(), NetworkError> {
+    let mut header = ResponseHeader::default();
+    header.correlation_id = correlation_id;
+    buf.put_i32(0);
+    header
+        .encode(buf, R::header_version(version))
+        .map_err(encode_failure(api_key, version))?;
+    response
+        .encode(buf, version)
+        .map_err(encode_failure(api_key, version))
 }
 
 fn encode_failure<E: std::fmt::Display>(

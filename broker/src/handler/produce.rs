@@ -229,8 +229,7 @@ async fn append(
     let appended = context
         .storage
         .run_append(topic, partition, move |dir| {
-            let mut bytes = records.to_vec();
-            Ok(replicas.append_as_leader(dir, &target, &mut bytes, acks_all))
+            Ok(replicas.append_as_leader(dir, &target, &records, acks_all))
         })
         .await
         .map_err(ReplicationError::Storage)

@@ -35,9 +35,10 @@ pub use error::LogError;
 pub use log_dir::LogDir;
 pub use partition_log::{
     AppendInfo, LogStart, PartitionLog, ReadResult, RecoveryWarning, RetentionOutcome, Shutdown,
-    DEFAULT_LEADER_EPOCH,
+    SlicedRead, DEFAULT_LEADER_EPOCH,
 };
 pub use producer_state::{ProducerStateError, ProducerStates};
+pub use segment::FileSlice;
 
 #[cfg(test)]
 mod replication_tests;

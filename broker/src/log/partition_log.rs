@@ -46,10 +46,10 @@ use std::sync::Arc;
 use super::checkpoint::sync_dir;
 use super::epoch_cache::{EpochEntry, LeaderEpochCache};
 use super::producer_state::{self, BatchCheck, ProducerStates};
-use super::segment::{FirstBatch, Segment, TruncatedTail};
+use super::segment::{FileSlice, FirstBatch, Segment, SegmentSlice, TruncatedTail};
 use super::{Clock, LogConfig, LogError};
 use crate::record::compression::first_keyless_record;
-use crate::record::{split_batches, split_batches_mut, BatchHeader, TimestampType};
+use crate::record::{split_batches, BatchHeader, StoredHeader, TimestampType};
 
 /// The partition leader epoch stamped into appended batches until the cluster layer passes
 /// the partition's real one.
@@ -142,6 +142,15 @@ pub struct AppendInfo {
 pub struct ReadResult {
     /// Whole batches, the first holding the requested offset; empty at the log end.
     pub records: Vec<u8>,
+    pub log_start_offset: i64,
+    pub log_end_offset: i64,
+}
+
+/// Outcome of [`PartitionLog::slices_up_to`]: what [`ReadResult`] holds, as file ranges.
+#[derive(Debug, Clone)]
+pub struct SlicedRead {
+    /// In log order; their lengths add up to the bytes read.
+    pub slices: Vec<FileSlice>,
     pub log_start_offset: i64,
     pub log_end_offset: i64,
 }
@@ -554,7 +563,7 @@ impl PartitionLog {
     /// [`append_as_leader`](Self::append_as_leader) with [`DEFAULT_LEADER_EPOCH`].
     pub fn append(
         &mut self,
-        records: &mut [u8],
+        records: &[u8],
         timestamp_type: TimestampType,
     ) -> Result<AppendInfo, LogError> {
         self.append_as_leader(records, timestamp_type, DEFAULT_LEADER_EPOCH)
@@ -564,13 +573,14 @@ impl PartitionLog {
     /// and transactional batches, assigns offsets from the log end, `leader_epoch` and (when
     /// `timestamp_type` is LogAppendTime) the append time in place, checks idempotent
     /// producers' epochs and sequences, and writes the batches to the active segment,
-    /// rolling first if needed. All or nothing: a refused batch, a duplicate (answered with
+    /// rolling first if needed. `records` itself is not changed: each batch's header is
+    /// rewritten in a copy written in front of the batch's records. All or nothing: a refused batch, a duplicate (answered with
     /// the original offsets, see [`AppendInfo::duplicate`]) or a failed write leaves the log
     /// as it was. Durable only after [`flush`](Self::flush) (or when `flush.messages` /
     /// `flush.ms` trigger one here).
     pub fn append_as_leader(
         &mut self,
-        records: &mut [u8],
+        records: &[u8],
         timestamp_type: TimestampType,
         leader_epoch: i32,
     ) -> Result<AppendInfo, LogError> {
@@ -580,7 +590,7 @@ impl PartitionLog {
             source,
         };
         let size = records.len();
-        let mut batches = split_batches_mut(records).map_err(|source| invalid(0, source))?;
+        let batches = split_batches(records).map_err(|source| invalid(0, source))?;
         if batches.is_empty() {
             return Err(LogError::EmptyAppend);
         }
@@ -623,17 +633,19 @@ impl PartitionLog {
         let log_append_time = (timestamp_type == TimestampType::LogAppendTime).then_some(now);
         let mut next = first_offset;
         let mut headers: Vec<BatchHeader> = Vec::with_capacity(batches.len());
+        let mut stored: Vec<StoredHeader> = Vec::with_capacity(batches.len());
         let mut records_count: i64 = 0;
         let mut max_timestamp = -1;
-        for (index, batch) in batches.iter_mut().enumerate() {
-            batch
+        for (index, batch) in batches.iter().enumerate() {
+            let mut rewritten = StoredHeader::copy_of(batch);
+            rewritten
                 .assign_offsets(next)
                 .map_err(|source| invalid(index, source))?;
-            batch.set_partition_leader_epoch(leader_epoch);
+            rewritten.set_partition_leader_epoch(leader_epoch);
             if let Some(time) = log_append_time {
-                batch.set_log_append_time(time);
+                rewritten.set_log_append_time(time, batch.records_section());
             }
-            let header = *batch.header();
+            let header = *rewritten.header();
             if header.producer_id >= 0 {
                 let check =
                     self.producer_states
@@ -655,16 +667,21 @@ impl PartitionLog {
                     });
                 }
             }
-            next = batch.next_offset();
-            records_count += i64::from(batch.records_count());
-            max_timestamp = max_timestamp.max(batch.max_timestamp());
+            next = header.last_offset().saturating_add(1);
+            records_count += i64::from(header.records_count);
+            max_timestamp = max_timestamp.max(header.max_timestamp);
             headers.push(header);
+            stored.push(rewritten);
         }
-        drop(batches);
+        let parts: Vec<&[u8]> = stored
+            .iter()
+            .zip(&batches)
+            .flat_map(|(header, batch)| [header.as_bytes(), batch.records_section()])
+            .collect();
         let last_offset = next - 1;
         self.maybe_roll(size as u64, first_offset, last_offset, now)?;
         let active = self.active_mut()?;
-        if let Err(error) = active.append(records, &headers) {
+        if let Err(error) = active.append_parts(&parts, &headers) {
             if matches!(error, LogError::AppendNotUndone { .. }) {
                 self.go_offline(&error);
             }
@@ -949,6 +966,57 @@ impl PartitionLog {
         max_bytes: usize,
         max_offset: i64,
     ) -> Result<ReadResult, LogError> {
+        let mut records = Vec::new();
+        let (log_start_offset, log_end_offset) =
+            self.walk_read(offset, max_bytes, max_offset, |segment, budget, first| {
+                segment.read(offset, budget, max_offset, first, &mut records)
+            })?;
+        Ok(ReadResult {
+            records,
+            log_start_offset,
+            log_end_offset,
+        })
+    }
+
+    /// What [`read_up_to`](Self::read_up_to) would return, as file ranges (one per segment
+    /// read) instead of bytes: only batch headers are read here, the records are sent or read
+    /// by the caller later.
+    pub fn slices_up_to(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+    ) -> Result<SlicedRead, LogError> {
+        let mut slices: Vec<FileSlice> = Vec::new();
+        let (log_start_offset, log_end_offset) =
+            self.walk_read(offset, max_bytes, max_offset, |segment, budget, first| {
+                Ok(segment
+                    .slice(offset, budget, max_offset, first)?
+                    .map(|(slice, read)| {
+                        if slice.len > 0 {
+                            slices.push(slice);
+                        }
+                        read
+                    }))
+            })?;
+        Ok(SlicedRead {
+            slices,
+            log_start_offset,
+            log_end_offset,
+        })
+    }
+
+    /// The walk both reads share: range checks, then the segments from the one holding
+    /// `offset` on, each given what is left of `max_bytes` (the first read with
+    /// [`FirstBatch::Whole`]), until one stops short of its end. Returns the log start and
+    /// end offsets.
+    fn walk_read(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        mut read: impl FnMut(&Segment, usize, FirstBatch) -> Result<Option<SegmentSlice>, LogError>,
+    ) -> Result<(i64, i64), LogError> {
         self.check_online()?;
         let log_end_offset = self.log_end_offset();
         if offset < self.log_start_offset || offset > log_end_offset {
@@ -958,40 +1026,31 @@ impl PartitionLog {
                 log_end_offset,
             });
         }
+        let bounds = (self.log_start_offset, log_end_offset);
         if offset >= max_offset {
-            return Ok(ReadResult {
-                records: Vec::new(),
-                log_start_offset: self.log_start_offset,
-                log_end_offset,
-            });
+            return Ok(bounds);
         }
         let floor = self
             .segments
             .range(..=offset)
             .next_back()
             .map_or(offset, |(base, _)| *base);
-        let mut records = Vec::new();
+        let mut taken = 0usize;
         for segment in self.segments.range(floor..).map(|(_, segment)| segment) {
-            let (first, budget) = if records.is_empty() {
-                (FirstBatch::Whole, max_bytes)
+            let first = if taken == 0 {
+                FirstBatch::Whole
             } else {
-                (
-                    FirstBatch::WithinLimit,
-                    max_bytes.saturating_sub(records.len()),
-                )
+                FirstBatch::WithinLimit
             };
-            let Some(slice) = segment.read(offset, budget, max_offset, first, &mut records)? else {
+            let Some(slice) = read(segment, max_bytes.saturating_sub(taken), first)? else {
                 continue;
             };
+            taken = taken.saturating_add(usize::try_from(slice.len).unwrap_or(usize::MAX));
             if !slice.reached_end {
                 break;
             }
         }
-        Ok(ReadResult {
-            records,
-            log_start_offset: self.log_start_offset,
-            log_end_offset,
-        })
+        Ok(bounds)
     }
 
     /// The first offset whose timestamp is at least `timestamp`, with its timestamp
@@ -1333,7 +1392,7 @@ mod tests {
             for producer in [1, 2] {
                 let info = log
                     .append(
-                        &mut idempotent(producer, 0, step * 2, 2),
+                        &idempotent(producer, 0, step * 2, 2),
                         TimestampType::CreateTime,
                     )
                     .unwrap();
@@ -1346,19 +1405,19 @@ mod tests {
     fn a_retried_batch_gets_its_original_offsets_and_nothing_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = open(dir.path(), Shutdown::Clean, LogConfig::default());
-        let mut first = idempotent(9, 0, 0, 3);
+        let first = idempotent(9, 0, 0, 3);
         let retry = first.clone();
         assert_eq!(
-            log.append(&mut first, TimestampType::LogAppendTime)
+            log.append(&first, TimestampType::LogAppendTime)
                 .unwrap()
                 .first_offset,
             0
         );
-        log.append(&mut idempotent(9, 0, 3, 1), TimestampType::CreateTime)
+        log.append(&idempotent(9, 0, 3, 1), TimestampType::CreateTime)
             .unwrap();
         let size = log.size_in_bytes();
         let info = log
-            .append(&mut retry.clone(), TimestampType::LogAppendTime)
+            .append(&retry.clone(), TimestampType::LogAppendTime)
             .unwrap();
         assert!(info.duplicate);
         assert_eq!((info.first_offset, info.last_offset), (0, 2));
@@ -1375,14 +1434,14 @@ mod tests {
             DEFAULT_LEADER_EPOCH
         );
         assert!(matches!(
-            log.append(&mut idempotent(9, 0, 7, 1), TimestampType::CreateTime),
+            log.append(&idempotent(9, 0, 7, 1), TimestampType::CreateTime),
             Err(LogError::Producer { batch_index: 0, .. })
         ));
         assert_eq!(log.log_end_offset(), 4);
         let mut transactional = BatchBuilder::new(T0).producer(9, 0, 4).transactional(true);
         transactional.record(T0, None, Some(b"x"), &[]);
         assert!(matches!(
-            log.append(&mut transactional.build(), TimestampType::CreateTime),
+            log.append(&transactional.build(), TimestampType::CreateTime),
             Err(LogError::TransactionalBatch { producer_id: 9, .. })
         ));
     }
@@ -1425,7 +1484,7 @@ mod tests {
         assert_eq!(log.producer_states(), &expected);
         // And the rebuilt state still spots a retry of the last batch.
         let info = log
-            .append(&mut idempotent(2, 0, 4, 2), TimestampType::CreateTime)
+            .append(&idempotent(2, 0, 4, 2), TimestampType::CreateTime)
             .unwrap();
         assert!(info.duplicate);
         assert_eq!(info.first_offset, 10);
@@ -1441,16 +1500,16 @@ mod tests {
         let entry = log.producer_states().entry(2).unwrap();
         assert_eq!(entry.batches.back().unwrap().last_sequence, 3);
         assert!(log
-            .append(&mut idempotent(2, 0, 4, 2), TimestampType::CreateTime)
+            .append(&idempotent(2, 0, 4, 2), TimestampType::CreateTime)
             .is_ok_and(|info| !info.duplicate && info.first_offset == 10));
         // Producer 1 only wrote below offset 10: moving the start past it forgets it.
-        log.append(&mut idempotent(2, 0, 6, 2), TimestampType::CreateTime)
+        log.append(&idempotent(2, 0, 6, 2), TimestampType::CreateTime)
             .unwrap();
         log.advance_log_start_offset(10).unwrap();
         assert!(log.producer_states().entry(1).is_none());
         assert!(log.producer_states().entry(2).is_some());
         // Unknown again: any sequence is accepted.
-        log.append(&mut idempotent(1, 0, 77, 1), TimestampType::CreateTime)
+        log.append(&idempotent(1, 0, 77, 1), TimestampType::CreateTime)
             .unwrap();
         let outcome = log.apply_retention(T0).unwrap();
         assert!(!outcome.deleted_segments.is_empty());
@@ -1461,13 +1520,13 @@ mod tests {
     fn a_failed_write_is_cut_back_and_the_log_carries_on() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = open(dir.path(), Shutdown::Clean, LogConfig::default());
-        log.append(&mut idempotent(4, 0, 0, 2), TimestampType::CreateTime)
+        log.append(&idempotent(4, 0, 0, 2), TimestampType::CreateTime)
             .unwrap();
         let size = log.size_in_bytes();
         let file = log.active().unwrap().log_path().to_path_buf();
         log.active_mut().unwrap().fail_write_after = Some(40);
         let error = log
-            .append(&mut idempotent(4, 0, 2, 2), TimestampType::CreateTime)
+            .append(&idempotent(4, 0, 2, 2), TimestampType::CreateTime)
             .unwrap_err();
         assert!(
             matches!(
@@ -1494,7 +1553,7 @@ mod tests {
         );
         log.active_mut().unwrap().fail_write_after = None;
         let info = log
-            .append(&mut idempotent(4, 0, 2, 2), TimestampType::CreateTime)
+            .append(&idempotent(4, 0, 2, 2), TimestampType::CreateTime)
             .unwrap();
         assert_eq!(info.first_offset, 2);
         drop(log);

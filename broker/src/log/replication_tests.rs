@@ -100,21 +100,21 @@ fn segment_files(log: &PartitionLog) -> Vec<(String, Vec<u8>)> {
 fn leader_log(dir: &Path) -> PartitionLog {
     let mut log = open(dir, small_segments());
     log.assign_leader_epoch(0).unwrap();
-    log.append_as_leader(&mut plain(3), TimestampType::CreateTime, 0)
+    log.append_as_leader(&plain(3), TimestampType::CreateTime, 0)
         .unwrap();
-    log.append_as_leader(&mut idempotent(7, 0, 2), TimestampType::CreateTime, 0)
+    log.append_as_leader(&idempotent(7, 0, 2), TimestampType::CreateTime, 0)
         .unwrap();
-    log.append_as_leader(&mut plain(2), TimestampType::LogAppendTime, 0)
+    log.append_as_leader(&plain(2), TimestampType::LogAppendTime, 0)
         .unwrap();
     log.assign_leader_epoch(2).unwrap();
-    log.append_as_leader(&mut idempotent(7, 2, 2), TimestampType::CreateTime, 2)
+    log.append_as_leader(&idempotent(7, 2, 2), TimestampType::CreateTime, 2)
         .unwrap();
-    log.append_as_leader(&mut idempotent(8, 0, 3), TimestampType::CreateTime, 2)
+    log.append_as_leader(&idempotent(8, 0, 3), TimestampType::CreateTime, 2)
         .unwrap();
     log.assign_leader_epoch(4).unwrap();
     log.assign_leader_epoch(5).unwrap();
     for _ in 0..3 {
-        log.append_as_leader(&mut plain(2), TimestampType::CreateTime, 5)
+        log.append_as_leader(&plain(2), TimestampType::CreateTime, 5)
             .unwrap();
     }
     assert!(log.segment_base_offsets().len() >= 3);
@@ -128,24 +128,22 @@ fn leader_appends_and_takeovers_assign_epochs_at_the_log_end() {
     let mut log = open(dir.path(), LogConfig::default());
     assert_eq!(log.latest_epoch(), None);
     // The single-broker path stamps DEFAULT_LEADER_EPOCH and records it at the first append.
-    log.append(&mut plain(3), TimestampType::CreateTime)
-        .unwrap();
+    log.append(&plain(3), TimestampType::CreateTime).unwrap();
     assert_eq!(epochs(&log), vec![(0, 0)]);
-    log.append(&mut plain(2), TimestampType::CreateTime)
-        .unwrap();
+    log.append(&plain(2), TimestampType::CreateTime).unwrap();
     assert_eq!(epochs(&log), vec![(0, 0)]);
     // A new leader's epoch starts at the log end before anything is appended in it.
     log.assign_leader_epoch(3).unwrap();
     assert_eq!(epochs(&log), vec![(0, 0), (3, 5)]);
     log.assign_leader_epoch(3).unwrap();
-    log.append_as_leader(&mut plain(1), TimestampType::CreateTime, 3)
+    log.append_as_leader(&plain(1), TimestampType::CreateTime, 3)
         .unwrap();
     assert_eq!(epochs(&log), vec![(0, 0), (3, 5)]);
     // An append in a newer epoch than any assigned records it at its first offset; an
     // older one (a stale caller) changes nothing.
-    log.append_as_leader(&mut plain(2), TimestampType::CreateTime, 6)
+    log.append_as_leader(&plain(2), TimestampType::CreateTime, 6)
         .unwrap();
-    log.append_as_leader(&mut plain(1), TimestampType::CreateTime, 4)
+    log.append_as_leader(&plain(1), TimestampType::CreateTime, 4)
         .unwrap();
     assert_eq!(epochs(&log), vec![(0, 0), (3, 5), (6, 6)]);
     assert_eq!(log.latest_epoch(), Some(6));
@@ -164,7 +162,7 @@ fn leader_appends_and_takeovers_assign_epochs_at_the_log_end() {
     let mut garbage = plain(1);
     garbage[30] ^= 0xff;
     assert!(log
-        .append_as_leader(&mut garbage, TimestampType::CreateTime, 9)
+        .append_as_leader(&garbage, TimestampType::CreateTime, 9)
         .is_err());
     assert_eq!(log.latest_epoch(), Some(6));
 }
@@ -311,10 +309,10 @@ fn producer_states_follow_the_leaders_batches_without_sequence_checks() {
     let follower_dir = tempfile::tempdir().unwrap();
     let mut leader = open(leader_dir.path(), LogConfig::default());
     leader
-        .append_as_leader(&mut idempotent(7, 0, 2), TimestampType::CreateTime, 0)
+        .append_as_leader(&idempotent(7, 0, 2), TimestampType::CreateTime, 0)
         .unwrap();
     leader
-        .append_as_leader(&mut idempotent(7, 2, 2), TimestampType::CreateTime, 0)
+        .append_as_leader(&idempotent(7, 2, 2), TimestampType::CreateTime, 0)
         .unwrap();
     let mut follower = open(follower_dir.path(), LogConfig::default());
     follower
@@ -324,12 +322,12 @@ fn producer_states_follow_the_leaders_batches_without_sequence_checks() {
     // duplicate answered with the original offsets.
     follower.assign_leader_epoch(1).unwrap();
     let next = follower
-        .append_as_leader(&mut idempotent(7, 4, 1), TimestampType::CreateTime, 1)
+        .append_as_leader(&idempotent(7, 4, 1), TimestampType::CreateTime, 1)
         .unwrap();
     assert!(!next.duplicate);
     assert_eq!(next.first_offset, 4);
     let retry = follower
-        .append_as_leader(&mut idempotent(7, 2, 2), TimestampType::CreateTime, 1)
+        .append_as_leader(&idempotent(7, 2, 2), TimestampType::CreateTime, 1)
         .unwrap();
     assert!(retry.duplicate);
     assert_eq!((retry.first_offset, retry.last_offset), (2, 3));
@@ -340,7 +338,7 @@ fn producer_states_follow_the_leaders_batches_without_sequence_checks() {
     let entry = follower.producer_states().entry(7).unwrap();
     assert_eq!(entry.batches.back().unwrap().last_sequence, 40);
     assert!(follower
-        .append_as_leader(&mut idempotent(7, 41, 1), TimestampType::CreateTime, 1)
+        .append_as_leader(&idempotent(7, 41, 1), TimestampType::CreateTime, 1)
         .is_ok_and(|info| !info.duplicate));
 }
 
@@ -432,8 +430,7 @@ fn the_high_watermark_survives_close_checkpoint_and_reopen_clamped_to_the_log() 
         let log = log_dir.get_or_create(topic_partition).unwrap();
         assert_eq!(log.high_watermark(), 0);
         for _ in 0..3 {
-            log.append(&mut plain(2), TimestampType::CreateTime)
-                .unwrap();
+            log.append(&plain(2), TimestampType::CreateTime).unwrap();
         }
     }
     log_dir.log_mut(&first).unwrap().set_high_watermark(4);
@@ -472,8 +469,7 @@ fn reads_up_to_an_offset_stop_before_the_batch_reaching_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open(dir.path(), small_segments());
     for _ in 0..8 {
-        log.append(&mut plain(3), TimestampType::CreateTime)
-            .unwrap();
+        log.append(&plain(3), TimestampType::CreateTime).unwrap();
     }
     assert!(log.segment_base_offsets().len() > 2);
     let log_end = log.log_end_offset();

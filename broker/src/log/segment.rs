@@ -22,6 +22,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::index::{OffsetEntry, OffsetIndex, TimeEntry, TimeIndex};
 use super::{LogConfig, LogError};
@@ -61,6 +62,33 @@ pub enum FirstBatch {
     WithinLimit,
 }
 
+/// A byte range of a segment file, to be sent without passing through the broker's memory
+/// (`sendfile`) or read later ([`FileSlice::read_into`]). The range held whole batches when
+/// it was taken; a truncation of the log after that shows as a short read.
+#[derive(Debug, Clone)]
+pub struct FileSlice {
+    pub file: Arc<File>,
+    /// The segment file's path, for error messages.
+    pub path: PathBuf,
+    pub position: u64,
+    pub len: u64,
+}
+
+impl FileSlice {
+    /// Appends the range's bytes to `out` (a positional read: no file cursor is shared).
+    /// Meant for small ranges: the space is zeroed before the read.
+    pub fn read_into(&self, out: &mut Vec<u8>) -> Result<(), LogError> {
+        let length = usize::try_from(self.len).unwrap_or(usize::MAX);
+        let start = out.len();
+        out.resize(start.saturating_add(length), 0);
+        let target = out.get_mut(start..).unwrap_or_default();
+        self.file
+            .read_exact_at(target, self.position)
+            .map_err(LogError::io("read", &self.path))
+            .inspect_err(|_| out.truncate(start))
+    }
+}
+
 /// What [`Segment::read`] appended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentSlice {
@@ -75,7 +103,9 @@ pub struct SegmentSlice {
 pub struct Segment {
     base_offset: i64,
     log_path: PathBuf,
-    log: File,
+    /// Shared with [`FileSlice`]s handed to fetches, which send from it after the lock is
+    /// released (an open descriptor keeps a deleted or renamed file readable).
+    log: Arc<File>,
     size: u64,
     offset_index: OffsetIndex,
     time_index: TimeIndex,
@@ -146,7 +176,7 @@ impl Segment {
             offset_index: OffsetIndex::open(&offset_path, config.segment_index_bytes)?,
             time_index: TimeIndex::open(&time_path, config.segment_index_bytes)?,
             log_path,
-            log,
+            log: Arc::new(log),
             size: 0,
             index_interval_bytes: u64::try_from(config.index_interval_bytes).unwrap_or(0),
             bytes_since_last_index_entry: 0,
@@ -185,7 +215,7 @@ impl Segment {
             offset_index: OffsetIndex::open(&offset_path, config.segment_index_bytes)?,
             time_index: TimeIndex::open(&time_path, config.segment_index_bytes)?,
             log_path,
-            log,
+            log: Arc::new(log),
             size,
             index_interval_bytes: u64::try_from(config.index_interval_bytes).unwrap_or(0),
             bytes_since_last_index_entry: 0,
@@ -281,7 +311,7 @@ impl Segment {
     /// capacity (fetches move megabytes: no zeroing pass first). Callers hold the log dir
     /// lock, so moving the file cursor races with nothing.
     fn read_into(&self, out: &mut Vec<u8>, position: u64, length: u64) -> Result<(), LogError> {
-        let mut file = &self.log;
+        let mut file = &*self.log;
         file.seek(SeekFrom::Start(position))
             .map_err(LogError::io("read", &self.log_path))?;
         out.reserve(usize::try_from(length).unwrap_or(usize::MAX));
@@ -438,8 +468,18 @@ impl Segment {
     /// A failed write is undone (the file cut back to its previous size) before the error is
     /// returned; [`LogError::AppendNotUndone`] when that is impossible.
     pub fn append(&mut self, bytes: &[u8], headers: &[BatchHeader]) -> Result<(), LogError> {
+        self.append_parts(&[bytes], headers)
+    }
+
+    /// [`append`](Self::append) of the concatenation of `parts` (a batch's rewritten header
+    /// and its records where the producer's request holds them).
+    pub fn append_parts(
+        &mut self,
+        parts: &[&[u8]],
+        headers: &[BatchHeader],
+    ) -> Result<(), LogError> {
         let start = self.size;
-        if let Err((written, error)) = self.write_at_end(bytes, start) {
+        if let Err((written, error)) = self.write_at_end(parts, start) {
             if written > 0 {
                 if let Err(truncate) = self.log.set_len(start) {
                     return Err(LogError::AppendNotUndone {
@@ -457,28 +497,35 @@ impl Segment {
             self.index_batch(header, position, size)?;
             position += size;
         }
-        self.size = start + bytes.len() as u64;
+        self.size = start + parts.iter().map(|part| part.len() as u64).sum::<u64>();
         Ok(())
     }
 
-    /// Writes all of `bytes` at `start`; on failure, how many bytes were written.
-    fn write_at_end(&self, bytes: &[u8], start: u64) -> Result<(), (usize, io::Error)> {
+    /// Writes all of `parts`, one after the other, at `start`; on failure, how many bytes
+    /// were written.
+    fn write_at_end(&self, parts: &[&[u8]], start: u64) -> Result<(), (usize, io::Error)> {
         let mut written = 0usize;
-        while written < bytes.len() {
-            let rest = bytes.get(written..).unwrap_or_default();
-            #[cfg(test)]
-            let rest = match self.fail_write_after {
-                Some(limit) if written >= limit => {
-                    return Err((written, io::Error::from_raw_os_error(28)));
+        for part in parts {
+            let mut done = 0usize;
+            while done < part.len() {
+                let rest = part.get(done..).unwrap_or_default();
+                #[cfg(test)]
+                let rest = match self.fail_write_after {
+                    Some(limit) if written >= limit => {
+                        return Err((written, io::Error::from_raw_os_error(28)));
+                    }
+                    Some(limit) => rest.get(..limit - written).unwrap_or(rest),
+                    None => rest,
+                };
+                match self.log.write_at(rest, start + written as u64) {
+                    Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
+                    Ok(count) => {
+                        written += count;
+                        done += count;
+                    }
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(error) => return Err((written, error)),
                 }
-                Some(limit) => rest.get(..limit - written).unwrap_or(rest),
-                None => rest,
-            };
-            match self.log.write_at(rest, start + written as u64) {
-                Ok(0) => return Err((written, io::ErrorKind::WriteZero.into())),
-                Ok(count) => written += count,
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err((written, error)),
             }
         }
         Ok(())
@@ -522,12 +569,9 @@ impl Segment {
         Ok(None)
     }
 
-    /// Appends to `out` whole batches starting with the one holding `offset` (or the first
-    /// after it), up to `max_bytes` (the first batch regardless of it with
-    /// [`FirstBatch::Whole`]) and only batches whose last offset is below `max_offset`
-    /// (`i64::MAX` for no bound; the high watermark for consumers). `None` when the segment
-    /// holds nothing at or after `offset`. The offset bound is a file position found through
-    /// the index: the start of the first batch whose last offset reaches `max_offset`.
+    /// Appends to `out` whole batches starting with the one holding `offset` (see
+    /// [`Segment::slice`] for which); `None` when the segment holds nothing at or after
+    /// `offset`.
     pub fn read(
         &self,
         offset: i64,
@@ -536,6 +580,27 @@ impl Segment {
         first_batch: FirstBatch,
         out: &mut Vec<u8>,
     ) -> Result<Option<SegmentSlice>, LogError> {
+        let Some((slice, read)) = self.slice(offset, max_bytes, max_offset, first_batch)? else {
+            return Ok(None);
+        };
+        self.read_into(out, slice.position, slice.len)?;
+        Ok(Some(read))
+    }
+
+    /// The file range of whole batches starting with the one holding `offset` (or the first
+    /// after it), up to `max_bytes` (the first batch regardless of it with
+    /// [`FirstBatch::Whole`]) and only batches whose last offset is below `max_offset`
+    /// (`i64::MAX` for no bound; the high watermark for consumers). `None` when the segment
+    /// holds nothing at or after `offset`. The offset bound is a file position found through
+    /// the index: the start of the first batch whose last offset reaches `max_offset`. Only
+    /// batch headers are read.
+    pub fn slice(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        first_batch: FirstBatch,
+    ) -> Result<Option<(FileSlice, SegmentSlice)>, LogError> {
         let Some(first) = self.locate(offset)? else {
             return Ok(None);
         };
@@ -557,8 +622,13 @@ impl Segment {
             end += next.size;
         }
         let len = end - first.position;
-        self.read_into(out, first.position, len)?;
-        Ok(Some(SegmentSlice { len, reached_end }))
+        let slice = FileSlice {
+            file: Arc::clone(&self.log),
+            path: self.log_path.clone(),
+            position: first.position,
+            len,
+        };
+        Ok(Some((slice, SegmentSlice { len, reached_end })))
     }
 
     /// The first offset whose timestamp is at least `timestamp`, with that timestamp. For

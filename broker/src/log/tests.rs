@@ -65,9 +65,9 @@ fn ten_batches(dir: &Path, clock: &Arc<ManualClock>) -> (PartitionLog, usize) {
     let mut log = open(dir, config, Shutdown::Clean, clock);
     let mut size = 0;
     for step in 0..10 {
-        let mut bytes = batch(T0 + step * 100, 3);
+        let bytes = batch(T0 + step * 100, 3);
         size = bytes.len();
-        let info = log.append(&mut bytes, TimestampType::CreateTime).unwrap();
+        let info = log.append(&bytes, TimestampType::CreateTime).unwrap();
         assert_eq!(
             (info.first_offset, info.last_offset),
             (step * 3, step * 3 + 2)
@@ -178,14 +178,14 @@ fn segments_roll_by_time_with_an_injected_clock() {
         ..LogConfig::default()
     };
     let mut log = open(dir.path(), config, Shutdown::Clean, &clock);
-    log.append(&mut batch(T0, 1), TimestampType::CreateTime)
+    log.append(&batch(T0, 1), TimestampType::CreateTime)
         .unwrap();
     clock.advance(60_000);
-    log.append(&mut batch(T0 + 60_000, 1), TimestampType::CreateTime)
+    log.append(&batch(T0 + 60_000, 1), TimestampType::CreateTime)
         .unwrap();
     assert_eq!(log.segment_base_offsets(), vec![0]);
     clock.advance(1);
-    log.append(&mut batch(T0 + 60_001, 1), TimestampType::CreateTime)
+    log.append(&batch(T0 + 60_001, 1), TimestampType::CreateTime)
         .unwrap();
     assert_eq!(log.segment_base_offsets(), vec![0, 2]);
     // An explicit roll of a non-empty segment, then of an empty one (no-op).
@@ -202,7 +202,7 @@ fn log_append_time_stamps_batches_and_keeps_crcs_valid() {
     let mut log = open(dir.path(), LogConfig::default(), Shutdown::Clean, &clock);
     let mut set = batch(T0, 2);
     set.extend_from_slice(&batch(T0 + 1, 3));
-    let info = log.append(&mut set, TimestampType::LogAppendTime).unwrap();
+    let info = log.append(&set, TimestampType::LogAppendTime).unwrap();
     assert_eq!(
         (
             info.first_offset,
@@ -222,8 +222,11 @@ fn log_append_time_stamps_batches_and_keeps_crcs_valid() {
         );
         assert_eq!(found.max_timestamp(), T0 + 5_000);
     }
-    // The caller's buffer carries the assigned offsets too (in place).
-    assert_eq!(offsets(&set), vec![(0, 1), (2, 4)]);
+    // Stored with the assigned offsets; the caller's buffer is left as it was sent.
+    assert_eq!(offsets(&read.records), vec![(0, 1), (2, 4)]);
+    let mut sent = batch(T0, 2);
+    sent.extend_from_slice(&batch(T0 + 1, 3));
+    assert_eq!(set, sent);
 }
 
 #[test]
@@ -237,17 +240,17 @@ fn invalid_batches_are_refused_before_anything_is_written() {
     bad[last] ^= 0xff;
     set.extend_from_slice(&bad);
     assert!(matches!(
-        log.append(&mut set, TimestampType::CreateTime),
+        log.append(&set, TimestampType::CreateTime),
         Err(LogError::InvalidBatch { batch_index: 1, .. })
     ));
     let mut cut = batch(T0, 2);
     cut.truncate(cut.len() - 1);
     assert!(matches!(
-        log.append(&mut cut, TimestampType::CreateTime),
+        log.append(&cut, TimestampType::CreateTime),
         Err(LogError::InvalidBatch { .. })
     ));
     assert!(matches!(
-        log.append(&mut [], TimestampType::CreateTime),
+        log.append(&[], TimestampType::CreateTime),
         Err(LogError::EmptyAppend)
     ));
     assert_eq!(log.log_end_offset(), 0);
@@ -341,7 +344,7 @@ fn truncate_to_removes_whole_batches_from_the_end() {
     assert_eq!(log.log_end_offset(), 12);
     assert!(log.segment_base_offsets().iter().all(|base| *base <= 12));
     let info = log
-        .append(&mut batch(T0, 1), TimestampType::CreateTime)
+        .append(&batch(T0, 1), TimestampType::CreateTime)
         .unwrap();
     assert_eq!(info.first_offset, 12);
     // Inside a batch: the batch goes whole.
@@ -361,7 +364,7 @@ fn unclean_log(dir: &Path, clock: &Arc<ManualClock>) -> std::path::PathBuf {
     };
     let mut log = open(dir, config, Shutdown::Clean, clock);
     for step in 0..10 {
-        log.append(&mut batch(T0 + step, 3), TimestampType::CreateTime)
+        log.append(&batch(T0 + step, 3), TimestampType::CreateTime)
             .unwrap();
     }
     assert_eq!(log.segment_base_offsets(), vec![0]);
@@ -428,7 +431,7 @@ fn recovery_truncates_at_a_flipped_byte_in_the_last_batch() {
     assert!(warning.reason.contains("CRC"), "{}", warning.reason);
     // The log continues at the cut.
     assert_eq!(
-        log.append(&mut batch(T0, 1), TimestampType::CreateTime)
+        log.append(&batch(T0, 1), TimestampType::CreateTime)
             .unwrap()
             .first_offset,
         27
@@ -504,9 +507,9 @@ fn log_dir_marker_skips_the_scan_and_checkpoints_round_trip() {
     let mut log_dir = LogDir::open(dir.path(), LogConfig::default(), clock.clone()).unwrap();
     assert_eq!(log_dir.last_shutdown(), Shutdown::Unclean);
     let log = log_dir.get_or_create(&topic_partition).unwrap();
-    log.append(&mut batch(T0, 4), TimestampType::CreateTime)
+    log.append(&batch(T0, 4), TimestampType::CreateTime)
         .unwrap();
-    log.append(&mut batch(T0, 4), TimestampType::CreateTime)
+    log.append(&batch(T0, 4), TimestampType::CreateTime)
         .unwrap();
     log_dir.close().unwrap();
     assert!(dir.path().join(".kafka_cleanshutdown").exists());
@@ -566,7 +569,7 @@ fn log_start_offset_from_checkpoint_survives_reopen_and_delete_removes_the_folde
     let mut log_dir = LogDir::open(dir.path(), LogConfig::default(), clock.clone()).unwrap();
     let log = log_dir.get_or_create(&topic_partition).unwrap();
     for _ in 0..3 {
-        log.append(&mut batch(T0, 2), TimestampType::CreateTime)
+        log.append(&batch(T0, 2), TimestampType::CreateTime)
             .unwrap();
     }
     log.advance_log_start_offset(4).unwrap();
@@ -591,13 +594,13 @@ fn flush_moves_the_recovery_point() {
         ..LogConfig::default()
     };
     let mut log = open(dir.path(), config, Shutdown::Clean, &clock);
-    log.append(&mut batch(T0, 3), TimestampType::CreateTime)
+    log.append(&batch(T0, 3), TimestampType::CreateTime)
         .unwrap();
     assert_eq!(log.recovery_point(), 0);
-    log.append(&mut batch(T0, 3), TimestampType::CreateTime)
+    log.append(&batch(T0, 3), TimestampType::CreateTime)
         .unwrap();
     assert_eq!(log.recovery_point(), 6);
-    log.append(&mut batch(T0, 1), TimestampType::CreateTime)
+    log.append(&batch(T0, 1), TimestampType::CreateTime)
         .unwrap();
     log.flush().unwrap();
     assert_eq!(log.recovery_point(), 7);

@@ -4,9 +4,10 @@
 //! response frame. Requests are served one at a time, in order, and responses go out in
 //! request order with the request's correlation id; answers to pipelined requests leave
 //! together. An acks=all produce is answered later ([`handler::Reply::Later`]): its records
-//! are appended at once, and while its replicas catch up the requests already buffered
-//! behind it are served (their appends in order), so a pipelining producer is not held to one
-//! replication round trip per request. Before a request that may be held (a long-poll fetch,
+//! are appended at once, and while its replicas catch up the requests arriving behind it are
+//! served (their appends in order) and each answer leaves as soon as it and those before it
+//! are complete, so a pipelining producer is not held to one replication round trip per
+//! request. Fetch answers carry their records from the log files ([`super::spliced`]). Before a request that may be held (a long-poll fetch,
 //! a group join or sync) every earlier answer is completed and written.
 //!
 //! Outcomes chosen as Kafka does: an ApiVersions request of a version this broker does not
@@ -20,10 +21,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use kafka_protocol::messages::{ApiKey, RequestHeader};
 use kafka_protocol::protocol::Decodable;
-use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use super::frame::read_frame;
+use super::frame::FrameReader;
+use super::spliced::{write_frames, Frame};
 use super::NetworkError;
 use crate::config::BrokerConfig;
 use crate::handler::{self, api_versions, Context, Reply};
@@ -35,23 +36,24 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
     set_buffer_sizes(&stream, &context.options.config);
     let peer = stream.peer_addr().ok();
     let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
+    let mut reader = FrameReader::new(reader);
     let max_size = context.options.socket_request_max_bytes;
     // Responses to pipelined requests are sent together: while the next request is already
-    // whole in the read buffer the answer waits for it, and they leave in one write. While
-    // the next request has begun to arrive, answers still waiting for replicas stay queued
-    // and it is served first. Before waiting on an idle socket, or serving a request that
-    // may be held, every queued answer is completed and goes out.
+    // whole in the read buffer the answer waits for it, and they leave in one write. With
+    // nothing buffered, the ready answers go out, and while answers still wait for replicas
+    // the connection waits for whichever comes first: the oldest answer completing (it goes
+    // out, with the ready ones behind it) or the next request arriving (it is served at
+    // once, so a pipelining producer's appends never wait for an earlier request's
+    // replication). Before serving a request that may be held, every queued answer is
+    // completed and goes out.
     let mut queue: VecDeque<Reply> = VecDeque::new();
     loop {
-        let next_begun = !reader.buffer().is_empty()
-            || (waiting(&queue) && socket_has_data(reader.get_mut()).await);
-        if !next_begun {
-            flush(&mut writer, &mut queue).await?;
-        } else if !next_frame_buffered(reader.buffer()) {
+        if reader.buffered().is_empty() {
+            serve_answers_until_request(&mut writer, &mut queue, reader.get_mut()).await?;
+        } else if !next_frame_buffered(reader.buffered()) {
             flush_ready(&mut writer, &mut queue).await?;
         }
-        let Some(frame) = read_frame(&mut reader, max_size).await? else {
+        let Some(frame) = reader.next_frame(max_size).await? else {
             break;
         };
         if may_hold(&frame) {
@@ -75,24 +77,42 @@ pub async fn serve(context: Arc<Context>, stream: TcpStream) -> Result<(), Netwo
     Ok(())
 }
 
-/// Whether an answer in the queue is still waiting (for replicas).
-fn waiting(queue: &VecDeque<Reply>) -> bool {
-    queue.iter().any(|reply| matches!(reply, Reply::Later(_)))
+/// Writes the ready answers at the head of the queue, then, while the oldest answer still
+/// waits for replicas, waits for it or for the next request to arrive, whichever is first.
+/// Returns once the queue is empty (the caller then waits for a request) or a request has
+/// begun to arrive.
+async fn serve_answers_until_request(
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    queue: &mut VecDeque<Reply>,
+    reader: &mut tokio::net::tcp::OwnedReadHalf,
+) -> Result<(), NetworkError> {
+    loop {
+        flush_ready(writer, queue).await?;
+        let Some(Reply::Later(waiting)) = queue.front_mut() else {
+            return Ok(());
+        };
+        tokio::select! {
+            biased;
+            answer = waiting => {
+                let answer = answer?;
+                if let Some(front) = queue.front_mut() {
+                    *front = Reply::Now(Frame::Whole(answer));
+                }
+            }
+            () = request_arriving(reader) => return Ok(()),
+        }
+    }
 }
 
-/// Whether the peer has sent bytes not read yet (a peek that never waits): a large request
-/// (more than the read buffer holds) is read straight from the socket, so the buffer alone
-/// does not show that the next one is arriving.
-async fn socket_has_data(reader: &mut tokio::net::tcp::OwnedReadHalf) -> bool {
+/// Completes once the peer has sent bytes not read yet, or closed the connection, or the
+/// socket failed (the read that follows then finds out which). A peek: nothing is consumed.
+async fn request_arriving(reader: &mut tokio::net::tcp::OwnedReadHalf) {
     let mut byte = [0u8; 1];
     std::future::poll_fn(|cx| {
         let mut buffer = tokio::io::ReadBuf::new(&mut byte);
-        std::task::Poll::Ready(matches!(
-            reader.poll_peek(cx, &mut buffer),
-            std::task::Poll::Ready(Ok(read)) if read > 0
-        ))
+        reader.poll_peek(cx, &mut buffer).map(|_| ())
     })
-    .await
+    .await;
 }
 
 /// Writes the answers at the head of the queue that are ready, up to the first that waits.
@@ -100,13 +120,13 @@ async fn flush_ready(
     writer: &mut tokio::net::tcp::OwnedWriteHalf,
     queue: &mut VecDeque<Reply>,
 ) -> Result<(), NetworkError> {
-    let mut ready: Vec<Bytes> = Vec::new();
+    let mut ready: Vec<Frame> = Vec::new();
     while let Some(Reply::Now(_)) = queue.front() {
         if let Some(Reply::Now(response)) = queue.pop_front() {
             ready.push(response);
         }
     }
-    write_pending(writer, &mut ready).await
+    write_frames(writer, ready).await
 }
 
 /// Completes the queued answers in order and writes them, joining the ready ones.
@@ -114,18 +134,18 @@ async fn flush(
     writer: &mut tokio::net::tcp::OwnedWriteHalf,
     queue: &mut VecDeque<Reply>,
 ) -> Result<(), NetworkError> {
-    let mut ready: Vec<Bytes> = Vec::new();
+    let mut ready: Vec<Frame> = Vec::new();
     while let Some(reply) = queue.pop_front() {
         match reply {
             Reply::Now(response) => ready.push(response),
             Reply::Later(waiting) => {
                 // What is ready goes out before the wait.
-                write_pending(writer, &mut ready).await?;
-                ready.push(waiting.await?);
+                write_frames(writer, std::mem::take(&mut ready)).await?;
+                ready.push(Frame::Whole(waiting.await?));
             }
         }
     }
-    write_pending(writer, &mut ready).await
+    write_frames(writer, ready).await
 }
 
 /// Responses up to this size may wait to leave with the next ones.
@@ -150,29 +170,6 @@ fn may_hold(frame: &Bytes) -> bool {
     [ApiKey::Fetch, ApiKey::JoinGroup, ApiKey::SyncGroup]
         .iter()
         .any(|api| *api as i16 == key)
-}
-
-/// Writes every pending response, in order, with as few writes as the socket allows.
-async fn write_pending(
-    writer: &mut tokio::net::tcp::OwnedWriteHalf,
-    pending: &mut Vec<Bytes>,
-) -> Result<(), NetworkError> {
-    match pending.len() {
-        0 => {}
-        1 => {
-            if let Some(response) = pending.pop() {
-                writer.write_all(&response).await?;
-            }
-        }
-        _ => {
-            let mut joined = bytes::BytesMut::with_capacity(pending.iter().map(Bytes::len).sum());
-            for response in pending.drain(..) {
-                joined.extend_from_slice(&response);
-            }
-            writer.write_all(&joined).await?;
-        }
-    }
-    Ok(())
 }
 
 /// `socket.send.buffer.bytes` / `socket.receive.buffer.bytes` on an accepted connection
@@ -220,7 +217,7 @@ async fn handle_request(
     if !supported {
         if api_key == ApiKey::ApiVersions {
             return api_versions::unsupported_version_response(header.correlation_id)
-                .map(|frame| Some(Reply::Now(frame)));
+                .map(|frame| Some(Reply::Now(Frame::Whole(frame))));
         }
         return Err(NetworkError::UnsupportedApi {
             api_key: raw_key,

@@ -6,6 +6,8 @@
 //!   [`crate::handler::dispatch`] → response frame with the same correlation id. Requests of a
 //!   connection are served one at a time, so responses leave in request order (as Kafka, which
 //!   mutes a channel while one of its requests is in flight).
+//! - [`spliced`] — response frames whose records are sent from the log files with
+//!   `sendfile(2)` (fetch answers), and the writer of queued frames.
 //! - [`error`] — [`NetworkError`]: every reason a connection is closed.
 //!
 //! Crash policy: nothing a peer sends can stop the broker; a bad frame, an unknown API or an
@@ -14,5 +16,6 @@
 pub mod connection;
 pub mod error;
 pub mod frame;
+pub mod spliced;
 
 pub use error::NetworkError;

@@ -412,6 +412,61 @@ impl<B: AsRef<[u8]>> RecordBatch<B> {
 impl<B: AsRef<[u8]> + AsMut<[u8]>> RecordBatch<B> {
     /// Writes `base_offset` into the batch. The CRC does not cover it, so it stays valid.
     pub fn assign_offsets(&mut self, base_offset: i64) -> Result<(), RecordError> {
+        self.patch(|stored, _| stored.assign_offsets(base_offset))
+    }
+
+    /// Writes the leader epoch of the partition at append time (outside the CRC).
+    pub fn set_partition_leader_epoch(&mut self, epoch: i32) {
+        self.patch(|stored, _| stored.set_partition_leader_epoch(epoch));
+    }
+
+    /// See [`StoredHeader::set_log_append_time`].
+    pub fn set_log_append_time(&mut self, timestamp: i64) {
+        self.patch(|stored, records| stored.set_log_append_time(timestamp, records));
+    }
+
+    /// Applies `change` to a copy of the header, then writes the copy back (unchanged when
+    /// `change` refused).
+    fn patch<T>(&mut self, change: impl FnOnce(&mut StoredHeader, &[u8]) -> T) -> T {
+        let mut stored = StoredHeader::copy_of(self);
+        let outcome = change(&mut stored, self.records_section());
+        put(self.bytes.as_mut(), 0, stored.as_bytes());
+        self.header = *stored.header();
+        outcome
+    }
+}
+
+/// A batch's header copied out of the batch, to be changed at append (offsets, leader
+/// epoch, LogAppendTime) and stored in front of the untouched records: a produce request's
+/// records are written to the log without being copied first.
+#[derive(Debug, Clone)]
+pub struct StoredHeader {
+    bytes: [u8; HEADER_SIZE],
+    header: BatchHeader,
+}
+
+impl StoredHeader {
+    pub fn copy_of<B: AsRef<[u8]>>(batch: &RecordBatch<B>) -> Self {
+        let mut bytes = [0u8; HEADER_SIZE];
+        if let Some(head) = batch.as_bytes().get(..HEADER_SIZE) {
+            bytes.copy_from_slice(head);
+        }
+        StoredHeader {
+            bytes,
+            header: batch.header,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn header(&self) -> &BatchHeader {
+        &self.header
+    }
+
+    /// Sets the base offset. The CRC does not cover it, so it stays valid.
+    pub fn assign_offsets(&mut self, base_offset: i64) -> Result<(), RecordError> {
         if base_offset
             .checked_add(i64::from(self.header.last_offset_delta))
             .is_none()
@@ -421,15 +476,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> RecordBatch<B> {
                 last_offset_delta: self.header.last_offset_delta,
             });
         }
-        put(self.bytes.as_mut(), BASE_OFFSET, &base_offset.to_be_bytes());
+        put(&mut self.bytes, BASE_OFFSET, &base_offset.to_be_bytes());
         self.header.base_offset = base_offset;
         Ok(())
     }
 
-    /// Writes the leader epoch of the partition at append time (outside the CRC).
+    /// Sets the leader epoch of the partition at append time (outside the CRC).
     pub fn set_partition_leader_epoch(&mut self, epoch: i32) {
         put(
-            self.bytes.as_mut(),
+            &mut self.bytes,
             PARTITION_LEADER_EPOCH,
             &epoch.to_be_bytes(),
         );
@@ -437,24 +492,21 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> RecordBatch<B> {
     }
 
     /// Marks the batch as LogAppendTime with `timestamp` as its max timestamp and recomputes
-    /// the CRC (both fields are covered by it). Record timestamp deltas are left as sent:
-    /// readers of a LogAppendTime batch use the max timestamp for every record.
-    pub fn set_log_append_time(&mut self, timestamp: i64) {
+    /// the CRC over the header's covered part and `records` (the batch's bytes after the
+    /// header; both fields are covered). Record timestamp deltas are left as sent: readers
+    /// of a LogAppendTime batch use the max timestamp for every record.
+    pub fn set_log_append_time(&mut self, timestamp: i64, records: &[u8]) {
         let attributes = self.header.attributes | TIMESTAMP_TYPE_BIT;
         if attributes == self.header.attributes && timestamp == self.header.max_timestamp {
             return;
         }
-        let bytes = self.bytes.as_mut();
-        put(bytes, ATTRIBUTES, &attributes.to_be_bytes());
-        put(bytes, MAX_TIMESTAMP, &timestamp.to_be_bytes());
+        put(&mut self.bytes, ATTRIBUTES, &attributes.to_be_bytes());
+        put(&mut self.bytes, MAX_TIMESTAMP, &timestamp.to_be_bytes());
         self.header.attributes = attributes;
         self.header.max_timestamp = timestamp;
-        self.rewrite_crc();
-    }
-
-    fn rewrite_crc(&mut self) {
-        let crc = self.compute_crc();
-        put(self.bytes.as_mut(), CRC, &crc.to_be_bytes());
+        let covered = self.bytes.get(ATTRIBUTES..).unwrap_or_default();
+        let crc = crc32c::crc32c_append(crc32c::crc32c(covered), records);
+        put(&mut self.bytes, CRC, &crc.to_be_bytes());
         self.header.crc = crc;
     }
 }

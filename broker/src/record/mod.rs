@@ -19,7 +19,9 @@ pub mod error;
 pub mod records;
 pub mod varint;
 
-pub use batch::{BatchHeader, Compression, Record, RecordBatch, RecordHeader, TimestampType};
+pub use batch::{
+    BatchHeader, Compression, Record, RecordBatch, RecordHeader, StoredHeader, TimestampType,
+};
 pub use builder::BatchBuilder;
 pub use error::RecordError;
 pub use records::{split_batches, split_batches_mut};

@@ -323,7 +323,7 @@ impl ReplicaManager {
         &self,
         dir: &mut LogDir,
         partition: &TopicPartition,
-        records: &mut [u8],
+        records: &[u8],
         acks_all: bool,
     ) -> Result<LeaderAppend, ReplicationError> {
         let Some(log) = dir.log_mut(partition) else {

@@ -563,21 +563,52 @@ async fn write_loop(
     }
 }
 
+/// Reads until `buffer` holds at least `wanted` bytes, straight into its spare capacity (a
+/// fetch answer of megabytes is not zeroed first).
+async fn fill(
+    read_half: &mut OwnedReadHalf,
+    buffer: &mut BytesMut,
+    wanted: usize,
+) -> Result<(), String> {
+    while buffer.len() < wanted {
+        // A large response is read exactly: bytes of the next one read with it would have to
+        // be moved to the front of the buffer when its memory is used again.
+        let room = (wanted - buffer.len()).max(READ_CHUNK);
+        buffer.reserve(room);
+        let room = u64::try_from(room).unwrap_or(u64::MAX);
+        match (&mut *read_half).take(room).read_buf(buffer).await {
+            Ok(0) => return Err("connection closed by the broker".to_owned()),
+            Ok(_) => {}
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    Ok(())
+}
+
+/// The least room offered to a read of responses.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads response frames into one buffer and hands each payload to the oldest request in
+/// flight. A payload is split off the buffer; once the caller has dropped it (a follower
+/// appends fetched records before fetching again), its memory holds the next responses.
 async fn read_loop(
     broker: String,
     mut read_half: OwnedReadHalf,
     mut pending: mpsc::UnboundedReceiver<Pending>,
     max_response_size: usize,
 ) {
+    let mut buffer = BytesMut::new();
     let failure = loop {
-        let mut size_bytes = [0u8; 4];
-        if let Err(error) = read_half.read_exact(&mut size_bytes).await {
+        if let Err(reason) = fill(&mut read_half, &mut buffer, 4).await {
             break ClientError::ConnectionLost {
                 broker: broker.clone(),
-                reason: error.to_string(),
+                reason,
             };
         }
-        let size = i32::from_be_bytes(size_bytes);
+        let size = match buffer.get(..4) {
+            Some(&[a, b, c, d]) => i32::from_be_bytes([a, b, c, d]),
+            _ => -1,
+        };
         let Ok(length) = usize::try_from(size) else {
             break ClientError::FrameSize {
                 broker: broker.clone(),
@@ -592,13 +623,14 @@ async fn read_loop(
                 max: max_response_size,
             };
         }
-        let mut payload = BytesMut::zeroed(length);
-        if let Err(error) = read_half.read_exact(&mut payload).await {
+        if let Err(reason) = fill(&mut read_half, &mut buffer, 4 + length).await {
             break ClientError::ConnectionLost {
                 broker: broker.clone(),
-                reason: error.to_string(),
+                reason,
             };
         }
+        buffer.advance(4);
+        let payload = buffer.split_to(length);
         let payload = payload.freeze();
         let correlation_id = payload.clone().get_i32();
         let Some(waiting) = pending.recv().await else {

@@ -61,7 +61,7 @@ fn fill(log: &mut PartitionLog, keys: usize, rounds: usize) {
             let key = format!("k{key}");
             let value = format!("r{round}");
             log.append(
-                &mut keyed(&[(key.as_str(), Some(value.as_str()))]),
+                &keyed(&[(key.as_str(), Some(value.as_str()))]),
                 TimestampType::CreateTime,
             )
             .unwrap();
@@ -373,12 +373,9 @@ fn tombstones_survive_the_first_pass_and_go_once_old_in_the_clean_part() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open(dir.path(), compacted(), Shutdown::Clean);
     fill(&mut log, 3, 4);
-    log.append(
-        &mut keyed(&[("deleted", Some("v"))]),
-        TimestampType::CreateTime,
-    )
-    .unwrap();
-    log.append(&mut keyed(&[("deleted", None)]), TimestampType::CreateTime)
+    log.append(&keyed(&[("deleted", Some("v"))]), TimestampType::CreateTime)
+        .unwrap();
+    log.append(&keyed(&[("deleted", None)]), TimestampType::CreateTime)
         .unwrap();
     fill(&mut log, 3, 10);
     assert_eq!(clean(&mut log, T0).0, SwapOutcome::Swapped);
@@ -419,7 +416,7 @@ fn keyless_records_are_refused_by_compacted_logs_only() {
         builder.record(T0, Some(b"k"), Some(b"v"), &[]);
         builder.record(T0, None, Some(b"v"), &[]);
         let error = log
-            .append(&mut builder.build(), TimestampType::CreateTime)
+            .append(&builder.build(), TimestampType::CreateTime)
             .unwrap_err();
         assert!(
             matches!(
@@ -440,7 +437,7 @@ fn keyless_records_are_refused_by_compacted_logs_only() {
     .unwrap();
     let mut builder = BatchBuilder::new(T0);
     builder.record(T0, None, Some(b"v"), &[]);
-    log.append(&mut builder.build(), TimestampType::CreateTime)
+    log.append(&builder.build(), TimestampType::CreateTime)
         .unwrap();
 }
 
