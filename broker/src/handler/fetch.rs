@@ -22,7 +22,7 @@
 //! transactions list, read_uncommitted a null one, as from Kafka).
 //!
 //! Records: a read takes file ranges under the log dir lock (only batch headers are read
-//! there); an answer carrying more than [`COPY_BELOW`] bytes of records is sent with the
+//! there); an answer carrying at least [`COPY_BELOW`] bytes of records is sent with the
 //! records going from the page cache to the socket ([`crate::network::spliced`]), a smaller
 //! one reads them into memory under the lock and leaves as one buffer.
 //!

@@ -7,8 +7,9 @@
 //! are appended at once, and while its replicas catch up the requests arriving behind it are
 //! served (their appends in order) and each answer leaves as soon as it and those before it
 //! are complete, so a pipelining producer is not held to one replication round trip per
-//! request. Fetch answers carry their records from the log files ([`super::spliced`]). Before a request that may be held (a long-poll fetch,
-//! a group join or sync) every earlier answer is completed and written.
+//! request. Before a request that may be held (a long-poll fetch, a group join or sync) every
+//! earlier answer is completed and written. Fetch answers carry their records from the log
+//! files ([`super::spliced`]).
 //!
 //! Outcomes chosen as Kafka does: an ApiVersions request of a version this broker does not
 //! serve is answered with an ApiVersions v0 body carrying UNSUPPORTED_VERSION and the

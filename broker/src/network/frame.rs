@@ -9,7 +9,8 @@
 //! `Bytes` split off that buffer. Once the frames handed out are dropped (a produce
 //! request's records are written to the log before the next request is read), the buffer's
 //! memory is used again: a producer sending megabyte requests is served from the same pages
-//! instead of freshly mapped ones that must be faulted in and zeroed for every request.
+//! instead of freshly mapped ones that must be faulted in and zeroed for every request. The
+//! price: a connection keeps the memory of its largest request while it stays open.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
