@@ -66,10 +66,20 @@ impl TestCluster {
                 .unwrap()
             })
             .collect();
-        TestCluster {
+        let cluster = TestCluster {
             coordinator,
             brokers,
-        }
+        };
+        // A broker listens before it has registered: a topic created before every broker shows
+        // in Metadata could be refused for too few brokers.
+        let wanted = usize::try_from(count).unwrap();
+        wait_until(&format!("{count} brokers registered"), || {
+            let consumer: BaseConsumer = cluster.config(&[]).create().unwrap();
+            consumer
+                .fetch_metadata(None, Duration::from_secs(5))
+                .is_ok_and(|metadata| metadata.brokers().len() == wanted)
+        });
+        cluster
     }
 
     fn bootstrap(&self) -> String {

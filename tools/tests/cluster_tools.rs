@@ -49,6 +49,13 @@ impl TestCluster {
                 .unwrap()
             })
             .collect();
+        // A broker listens before it has registered: a topic created before all three show
+        // could be refused for too few brokers.
+        let connect = coordinator.connect_string();
+        wait_until(SETTLE, "three brokers registered", || {
+            let out = run("zookeeper-shell", &[connect.as_str(), "ls", "/brokers/ids"]);
+            text(&out.stdout).contains("[0, 1, 2]")
+        });
         TestCluster {
             brokers,
             _coordinator: coordinator,

@@ -65,6 +65,7 @@ pub fn binary(name: &str) -> PathBuf {
         "kafka-reassign-partitions" => {
             PathBuf::from(env!("CARGO_BIN_EXE_kafka-reassign-partitions"))
         }
+        "zookeeper-shell" => PathBuf::from(env!("CARGO_BIN_EXE_zookeeper-shell")),
         other => panic!("no binary {other}"),
     }
 }
