@@ -2,6 +2,7 @@
 //!
 //! - [`client`]: a Kafka client (connections, metadata, producer, fetcher) for the tools,
 //!   the tests and the broker's replica fetcher.
+//! - [`frame`]: Kafka's size-prefixed frames read from a connection into one reused buffer.
 //! - [`properties`]: Java `.properties` files (`config/*.properties`, `--override`).
 //! - [`config`]: what the typed configurations share (warnings, key families, ranges).
 //! - [`logging`]: the stderr log format shared by every process.
@@ -9,6 +10,7 @@
 
 pub mod client;
 pub mod config;
+pub mod frame;
 pub mod logging;
 pub mod properties;
 pub mod time;

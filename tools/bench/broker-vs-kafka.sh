@@ -64,11 +64,6 @@ work=$(mktemp -d /tmp/broker-bench.XXXXXX)
 coordinator_pid=
 ours_pid=
 kafka_pid=
-# Waits up to $2 tenths of a second for process $1 to end; then SIGKILL.
-await_exit() {
-  for _ in $(seq 1 "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null
-}
 # Brokers first (Kafka's controlled shutdown needs the coordinator), then the coordinator.
 cleanup() {
   set +e
@@ -82,22 +77,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_port, rss_kib, hwm_kib, cpu_ticks, ticks_per_second.
+# wait_port, await_exit, start_coordinator, rss_kib, hwm_kib, cpu_ticks, ticks_per_second.
 # shellcheck source=tools/bench/lib.sh
 source "$root/tools/bench/lib.sh"
 
-mkdir -p "$work/coordinator"
-cat >"$work/coordinator/zookeeper.properties" <<CFG
-dataDir=$work/coordinator/data
-clientPort=$zk_port
-clientPortAddress=127.0.0.1
-maxClientCnxns=0
-admin.enableServer=false
-4lw.commands.whitelist=*
-CFG
-"$bin/coordinator" "$work/coordinator/zookeeper.properties" >"$work/coordinator/out.log" 2>&1 &
-coordinator_pid=$!
-wait_port $zk_port
+start_coordinator "$work" "$zk_port" "$bin/coordinator"
 
 declare -A pid_of flags_of bootstrap_of idle_rss_of
 if want ours; then

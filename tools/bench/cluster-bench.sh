@@ -80,11 +80,6 @@ broker_pids=()
 bootstrap=$(printf '127.0.0.1:%s,' "${broker_ports[@]}")
 bootstrap=${bootstrap%,}
 
-# Waits up to $2 tenths of a second for process $1 to end; then SIGKILL.
-await_exit() {
-  for _ in $(seq 1 "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null
-}
 # Brokers first (their controlled shutdown needs the coordinator), then the coordinator.
 stop_cluster() {
   local pid
@@ -104,7 +99,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_port, rss_kib, hwm_kib, cpu_ticks, ticks_per_second.
+# wait_port, await_exit, start_coordinator, rss_kib, hwm_kib, cpu_ticks, ticks_per_second.
 # shellcheck source=tools/bench/lib.sh
 source "$root/tools/bench/lib.sh"
 # One value per broker, comma-separated: `per_broker cpu_ticks`.
@@ -147,18 +142,7 @@ warm_up() {
 idle=""
 part_started=$SECONDS
 if want throughput; then
-  mkdir -p "$work/coordinator"
-  cat >"$work/coordinator/zookeeper.properties" <<CFG
-dataDir=$work/coordinator/data
-clientPort=$zk_port
-clientPortAddress=127.0.0.1
-maxClientCnxns=0
-admin.enableServer=false
-4lw.commands.whitelist=*
-CFG
-  "$bin/coordinator" "$work/coordinator/zookeeper.properties" >"$work/coordinator/out.log" 2>&1 &
-  coordinator_pid=$!
-  wait_port $zk_port
+  start_coordinator "$work" "$zk_port" "$bin/coordinator"
 
   for id in 0 1 2; do
     port=${broker_ports[$id]}

@@ -16,3 +16,18 @@ pub mod kafka;
 pub mod zk_perf;
 pub mod zk_shell;
 pub mod zk_tree;
+
+/// The single-threaded runtime a command-line tool runs on; when it cannot start, `tool`'s
+/// message on stderr and exit status 1.
+pub fn runtime_or_exit(tool: &str) -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{tool}: cannot start the runtime: {error}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use support::{run, sibling, text};
+use support::{run, run_with_stdin, sibling, text};
 use testkit::{wait_until, BrokerProcess, CoordinatorProcess};
 
 /// How long the cluster gets to reflect a change.
@@ -71,6 +71,22 @@ impl TestCluster {
             .map(BrokerProcess::bootstrap)
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// `kafka-leader-election --election-type <kind>` for one partition.
+    fn elect(&self, kind: &str, topic: &str, partition: i32) -> Output {
+        let partition = partition.to_string();
+        self.tool(
+            "kafka-leader-election",
+            &[
+                "--election-type",
+                kind,
+                "--topic",
+                topic,
+                "--partition",
+                partition.as_str(),
+            ],
+        )
     }
 
     fn file(&self, name: &str, contents: &str) -> PathBuf {
@@ -213,17 +229,7 @@ fn describe_and_preferred_election_on_a_replicated_topic() {
     }
 
     // Already the preferred leader: nothing to do.
-    let out = cluster.tool(
-        "kafka-leader-election",
-        &[
-            "--election-type",
-            "preferred",
-            "--topic",
-            "t",
-            "--partition",
-            "0",
-        ],
-    );
+    let out = cluster.elect("preferred", "t", 0);
     assert_eq!(
         succeeded(&out),
         "Valid replica already elected for partitions t-0\n"
@@ -272,17 +278,7 @@ fn describe_and_preferred_election_on_a_replicated_topic() {
     assert_eq!(after[0].leader, Some(reordered[0]));
 
     // Unknown partitions are reported per partition and fail the command.
-    let out = cluster.tool(
-        "kafka-leader-election",
-        &[
-            "--election-type",
-            "preferred",
-            "--topic",
-            "t",
-            "--partition",
-            "9",
-        ],
-    );
+    let out = cluster.elect("preferred", "t", 9);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stdout),
@@ -320,17 +316,7 @@ fn unclean_election_revives_a_partition_whose_isr_is_gone() {
     cluster.wait_for("u", "the ISR is full", |lines| lines[0].isr.len() == 2);
 
     // A clean election cannot help while a live leader exists.
-    let out = cluster.tool(
-        "kafka-leader-election",
-        &[
-            "--election-type",
-            "unclean",
-            "--topic",
-            "u",
-            "--partition",
-            "0",
-        ],
-    );
+    let out = cluster.elect("unclean", "u", 0);
     assert_eq!(
         succeeded(&out),
         "Valid replica already elected for partitions u-0\n"
@@ -362,34 +348,14 @@ fn unclean_election_revives_a_partition_whose_isr_is_gone() {
     );
     // Broker 2 returns but is not in the ISR: only an unclean election brings it back.
     cluster.brokers[2].restart().unwrap();
-    let out = cluster.tool(
-        "kafka-leader-election",
-        &[
-            "--election-type",
-            "preferred",
-            "--topic",
-            "u",
-            "--partition",
-            "0",
-        ],
-    );
+    let out = cluster.elect("preferred", "u", 0);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stdout).starts_with("Error completing leader election (PREFERRED) for partition: u-0: org.apache.kafka.common.errors.PreferredLeaderNotAvailableException: "),
         "{}",
         text(&out.stdout)
     );
-    let out = cluster.tool(
-        "kafka-leader-election",
-        &[
-            "--election-type",
-            "unclean",
-            "--topic",
-            "u",
-            "--partition",
-            "0",
-        ],
-    );
+    let out = cluster.elect("unclean", "u", 0);
     assert_eq!(
         succeeded(&out),
         "Successfully completed leader election (UNCLEAN) for partitions u-0\n"
@@ -484,28 +450,19 @@ fn reassignment_removes_a_replica_and_verify_list_cancel_report_it() {
 
 /// Writes `lines` to `topic` with the console producer (acks=all).
 fn produce_lines(cluster: &TestCluster, topic: &str, lines: &str) {
-    use std::io::Write;
-    let mut child = std::process::Command::new(sibling("kafka-console-producer"))
-        .args([
+    let bootstrap = cluster.bootstrap();
+    let out = run_with_stdin(
+        "kafka-console-producer",
+        &[
             "--bootstrap-server",
-            cluster.bootstrap().as_str(),
+            bootstrap.as_str(),
             "--topic",
             topic,
             "--producer-property",
             "acks=all",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        lines,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 

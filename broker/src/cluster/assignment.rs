@@ -90,23 +90,11 @@ pub fn assign_replicas(
     first_partition: i32,
     start: usize,
 ) -> Result<BTreeMap<i32, Vec<i32>>, AssignmentError> {
-    if partitions <= 0 {
-        return Err(AssignmentError::NoPartitions);
-    }
-    if replication_factor <= 0 {
-        return Err(AssignmentError::NoReplicas);
-    }
     let mut sorted = brokers.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
     let count = sorted.len();
-    let factor = usize::try_from(replication_factor).unwrap_or(usize::MAX);
-    if factor > count {
-        return Err(AssignmentError::NotEnoughBrokers {
-            replication_factor,
-            brokers: count,
-        });
-    }
+    let factor = checked_factor(partitions, replication_factor, count)?;
     let start = start % count;
     let mut shift_base = start;
     let mut assignment = BTreeMap::new();
@@ -129,6 +117,28 @@ pub fn assign_replicas(
         assignment.insert(index, replicas);
     }
     Ok(assignment)
+}
+
+/// Both assignments' argument checks; the replication factor as a count.
+fn checked_factor(
+    partitions: i32,
+    replication_factor: i32,
+    brokers: usize,
+) -> Result<usize, AssignmentError> {
+    if partitions <= 0 {
+        return Err(AssignmentError::NoPartitions);
+    }
+    if replication_factor <= 0 {
+        return Err(AssignmentError::NoReplicas);
+    }
+    let factor = usize::try_from(replication_factor).unwrap_or(usize::MAX);
+    if factor > brokers {
+        return Err(AssignmentError::NotEnoughBrokers {
+            replication_factor,
+            brokers,
+        });
+    }
+    Ok(factor)
 }
 
 /// The brokers alternating racks: racks in name order, each rack's brokers ascending,
@@ -162,21 +172,9 @@ pub fn assign_replicas_rack_aware(
     start: usize,
     shift: usize,
 ) -> Result<BTreeMap<i32, Vec<i32>>, AssignmentError> {
-    if partitions <= 0 {
-        return Err(AssignmentError::NoPartitions);
-    }
-    if replication_factor <= 0 {
-        return Err(AssignmentError::NoReplicas);
-    }
     let arranged = rack_alternated(brokers);
     let count = arranged.len();
-    let factor = usize::try_from(replication_factor).unwrap_or(usize::MAX);
-    if factor > count {
-        return Err(AssignmentError::NotEnoughBrokers {
-            replication_factor,
-            brokers: count,
-        });
-    }
+    let factor = checked_factor(partitions, replication_factor, count)?;
     let rack_of: BTreeMap<i32, &str> = brokers
         .iter()
         .map(|(id, rack)| (*id, rack.as_str()))

@@ -39,6 +39,17 @@ pub enum ElectionType {
 }
 
 impl ElectionType {
+    /// Parses a name in any case (`kafka-leader-election --election-type`).
+    pub fn parse(name: &str) -> Option<ElectionType> {
+        if name.eq_ignore_ascii_case("preferred") {
+            Some(ElectionType::Preferred)
+        } else if name.eq_ignore_ascii_case("unclean") {
+            Some(ElectionType::Unclean)
+        } else {
+            None
+        }
+    }
+
     /// The wire value: 0 preferred, 1 unclean.
     pub fn from_wire(value: i8) -> Option<ElectionType> {
         match value {

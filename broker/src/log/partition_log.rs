@@ -46,7 +46,7 @@ use std::sync::Arc;
 use super::checkpoint::sync_dir;
 use super::epoch_cache::{EpochEntry, LeaderEpochCache};
 use super::producer_state::{self, BatchCheck, ProducerStates};
-use super::segment::{FileSlice, FirstBatch, Segment, SegmentSlice, TruncatedTail};
+use super::segment::{FileSlice, FirstBatch, Segment, TruncatedTail};
 use super::{Clock, LogConfig, LogError};
 use crate::record::compression::first_keyless_record;
 use crate::record::{split_batches, BatchHeader, StoredHeader, TimestampType};
@@ -966,57 +966,29 @@ impl PartitionLog {
         max_bytes: usize,
         max_offset: i64,
     ) -> Result<ReadResult, LogError> {
+        let read = self.slices_up_to(offset, max_bytes, max_offset)?;
         let mut records = Vec::new();
-        let (log_start_offset, log_end_offset) =
-            self.walk_read(offset, max_bytes, max_offset, |segment, budget, first| {
-                segment.read(offset, budget, max_offset, first, &mut records)
-            })?;
+        for slice in &read.slices {
+            slice.read_into(&mut records)?;
+        }
         Ok(ReadResult {
             records,
-            log_start_offset,
-            log_end_offset,
+            log_start_offset: read.log_start_offset,
+            log_end_offset: read.log_end_offset,
         })
     }
 
-    /// What [`read_up_to`](Self::read_up_to) would return, as file ranges (one per segment
-    /// read) instead of bytes: only batch headers are read here, the records are sent or read
-    /// by the caller later.
+    /// What [`read_up_to`](Self::read_up_to) returns, as file ranges (one per segment read)
+    /// instead of bytes: only batch headers are read here, the records are sent or read by
+    /// the caller later. The segments are read from the one holding `offset` on, each given
+    /// what is left of `max_bytes` (the first with [`FirstBatch::Whole`]), until one stops
+    /// short of its end.
     pub fn slices_up_to(
         &self,
         offset: i64,
         max_bytes: usize,
         max_offset: i64,
     ) -> Result<SlicedRead, LogError> {
-        let mut slices: Vec<FileSlice> = Vec::new();
-        let (log_start_offset, log_end_offset) =
-            self.walk_read(offset, max_bytes, max_offset, |segment, budget, first| {
-                Ok(segment
-                    .slice(offset, budget, max_offset, first)?
-                    .map(|(slice, read)| {
-                        if slice.len > 0 {
-                            slices.push(slice);
-                        }
-                        read
-                    }))
-            })?;
-        Ok(SlicedRead {
-            slices,
-            log_start_offset,
-            log_end_offset,
-        })
-    }
-
-    /// The walk both reads share: range checks, then the segments from the one holding
-    /// `offset` on, each given what is left of `max_bytes` (the first read with
-    /// [`FirstBatch::Whole`]), until one stops short of its end. Returns the log start and
-    /// end offsets.
-    fn walk_read(
-        &self,
-        offset: i64,
-        max_bytes: usize,
-        max_offset: i64,
-        mut read: impl FnMut(&Segment, usize, FirstBatch) -> Result<Option<SegmentSlice>, LogError>,
-    ) -> Result<(i64, i64), LogError> {
         self.check_online()?;
         let log_end_offset = self.log_end_offset();
         if offset < self.log_start_offset || offset > log_end_offset {
@@ -1026,31 +998,40 @@ impl PartitionLog {
                 log_end_offset,
             });
         }
-        let bounds = (self.log_start_offset, log_end_offset);
-        if offset >= max_offset {
-            return Ok(bounds);
-        }
-        let floor = self
-            .segments
-            .range(..=offset)
-            .next_back()
-            .map_or(offset, |(base, _)| *base);
-        let mut taken = 0usize;
-        for segment in self.segments.range(floor..).map(|(_, segment)| segment) {
-            let first = if taken == 0 {
-                FirstBatch::Whole
-            } else {
-                FirstBatch::WithinLimit
-            };
-            let Some(slice) = read(segment, max_bytes.saturating_sub(taken), first)? else {
-                continue;
-            };
-            taken = taken.saturating_add(usize::try_from(slice.len).unwrap_or(usize::MAX));
-            if !slice.reached_end {
-                break;
+        let mut slices: Vec<FileSlice> = Vec::new();
+        if offset < max_offset {
+            let floor = self
+                .segments
+                .range(..=offset)
+                .next_back()
+                .map_or(offset, |(base, _)| *base);
+            let mut taken = 0usize;
+            for segment in self.segments.range(floor..).map(|(_, segment)| segment) {
+                let first = if taken == 0 {
+                    FirstBatch::Whole
+                } else {
+                    FirstBatch::WithinLimit
+                };
+                let budget = max_bytes.saturating_sub(taken);
+                let Some((slice, reached_end)) =
+                    segment.slice(offset, budget, max_offset, first)?
+                else {
+                    continue;
+                };
+                taken = taken.saturating_add(usize::try_from(slice.len).unwrap_or(usize::MAX));
+                if slice.len > 0 {
+                    slices.push(slice);
+                }
+                if !reached_end {
+                    break;
+                }
             }
         }
-        Ok(bounds)
+        Ok(SlicedRead {
+            slices,
+            log_start_offset: self.log_start_offset,
+            log_end_offset,
+        })
     }
 
     /// The first offset whose timestamp is at least `timestamp`, with its timestamp

@@ -19,7 +19,7 @@
 //! batch and rebuilds both indexes from what remains.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,8 +75,8 @@ pub struct FileSlice {
 }
 
 impl FileSlice {
-    /// Appends the range's bytes to `out` (a positional read: no file cursor is shared).
-    /// Meant for small ranges: the space is zeroed before the read.
+    /// Appends the range's bytes to `out` (a positional read: no file cursor is shared; the
+    /// space is zeroed first).
     pub fn read_into(&self, out: &mut Vec<u8>) -> Result<(), LogError> {
         let length = usize::try_from(self.len).unwrap_or(usize::MAX);
         let start = out.len();
@@ -87,15 +87,6 @@ impl FileSlice {
             .map_err(LogError::io("read", &self.path))
             .inspect_err(|_| out.truncate(start))
     }
-}
-
-/// What [`Segment::read`] appended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SegmentSlice {
-    /// Bytes of whole batches appended (possibly none with [`FirstBatch::WithinLimit`]).
-    pub len: u64,
-    /// True when the read stopped at the end of the segment, not at the byte limit.
-    pub reached_end: bool,
 }
 
 /// One segment: log file, indexes, and what the log layer needs to know about them.
@@ -305,26 +296,6 @@ impl Segment {
             header,
             size,
         }))
-    }
-
-    /// Appends `length` bytes from `position` to `out`, read straight into its spare
-    /// capacity (fetches move megabytes: no zeroing pass first). Callers hold the log dir
-    /// lock, so moving the file cursor races with nothing.
-    fn read_into(&self, out: &mut Vec<u8>, position: u64, length: u64) -> Result<(), LogError> {
-        let mut file = &*self.log;
-        file.seek(SeekFrom::Start(position))
-            .map_err(LogError::io("read", &self.log_path))?;
-        out.reserve(usize::try_from(length).unwrap_or(usize::MAX));
-        let read = file
-            .take(length)
-            .read_to_end(out)
-            .map_err(LogError::io("read", &self.log_path))?;
-        if (read as u64) < length {
-            return Err(LogError::io("read", &self.log_path)(
-                io::ErrorKind::UnexpectedEof.into(),
-            ));
-        }
-        Ok(())
     }
 
     fn read_bytes(&self, position: u64, length: u64) -> Result<Vec<u8>, LogError> {
@@ -569,38 +540,21 @@ impl Segment {
         Ok(None)
     }
 
-    /// Appends to `out` whole batches starting with the one holding `offset` (see
-    /// [`Segment::slice`] for which); `None` when the segment holds nothing at or after
-    /// `offset`.
-    pub fn read(
-        &self,
-        offset: i64,
-        max_bytes: usize,
-        max_offset: i64,
-        first_batch: FirstBatch,
-        out: &mut Vec<u8>,
-    ) -> Result<Option<SegmentSlice>, LogError> {
-        let Some((slice, read)) = self.slice(offset, max_bytes, max_offset, first_batch)? else {
-            return Ok(None);
-        };
-        self.read_into(out, slice.position, slice.len)?;
-        Ok(Some(read))
-    }
-
     /// The file range of whole batches starting with the one holding `offset` (or the first
     /// after it), up to `max_bytes` (the first batch regardless of it with
     /// [`FirstBatch::Whole`]) and only batches whose last offset is below `max_offset`
     /// (`i64::MAX` for no bound; the high watermark for consumers). `None` when the segment
     /// holds nothing at or after `offset`. The offset bound is a file position found through
     /// the index: the start of the first batch whose last offset reaches `max_offset`. Only
-    /// batch headers are read.
+    /// batch headers are read. With the range: whether the read stopped at the end of the
+    /// segment rather than at the byte limit.
     pub fn slice(
         &self,
         offset: i64,
         max_bytes: usize,
         max_offset: i64,
         first_batch: FirstBatch,
-    ) -> Result<Option<(FileSlice, SegmentSlice)>, LogError> {
+    ) -> Result<Option<(FileSlice, bool)>, LogError> {
         let Some(first) = self.locate(offset)? else {
             return Ok(None);
         };
@@ -628,7 +582,7 @@ impl Segment {
             position: first.position,
             len,
         };
-        Ok(Some((slice, SegmentSlice { len, reached_end })))
+        Ok(Some((slice, reached_end)))
     }
 
     /// The first offset whose timestamp is at least `timestamp`, with that timestamp. For

@@ -1,86 +1,44 @@
 //! Kafka frames: a 4-byte big-endian size, then that many bytes (request header + body).
 //!
-//! The size is checked (not negative, at most `socket.request.max.bytes`) before room for the
-//! body is reserved, so a peer cannot make the broker reserve memory it announced but
-//! never sent. A clean end of stream before a new size prefix is `Ok(None)`; an end inside a
-//! frame is an error.
-//!
-//! [`FrameReader`] reads into one buffer per connection and hands out each frame as a
-//! `Bytes` split off that buffer. Once the frames handed out are dropped (a produce
-//! request's records are written to the log before the next request is read), the buffer's
-//! memory is used again: a producer sending megabyte requests is served from the same pages
-//! instead of freshly mapped ones that must be faulted in and zeroed for every request. The
-//! price: a connection keeps the memory of its largest request while it stays open.
+//! Requests are read by [`common::frame::FrameReader`] (one reused buffer per connection;
+//! the size checked against `socket.request.max.bytes` before room for the body is
+//! reserved); [`FrameReader`] gives its failures as the [`NetworkError`]s that close a
+//! connection.
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use bytes::{BufMut, Bytes, BytesMut};
+use common::frame::FrameError;
+use tokio::io::AsyncRead;
 
 use super::NetworkError;
 
-/// The least room offered to a read: small pipelined requests arrive many to a read.
-const READ_CHUNK: usize = 64 * 1024;
-
-/// Frames read from one connection.
+/// Request frames read from one connection.
 #[derive(Debug)]
-pub struct FrameReader<R> {
-    source: R,
-    buffer: BytesMut,
-}
+pub struct FrameReader<R>(common::frame::FrameReader<R>);
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
     pub fn new(source: R) -> Self {
-        FrameReader {
-            source,
-            buffer: BytesMut::new(),
-        }
+        FrameReader(common::frame::FrameReader::new(source))
     }
 
     /// Bytes read but not yet returned as a frame.
     pub fn buffered(&self) -> &[u8] {
-        &self.buffer
+        self.0.buffered()
     }
 
     pub fn get_mut(&mut self) -> &mut R {
-        &mut self.source
+        self.0.get_mut()
     }
 
     /// The next frame's payload; `Ok(None)` when the peer closed between frames.
     pub async fn next_frame(&mut self, max_size: i32) -> Result<Option<Bytes>, NetworkError> {
-        loop {
-            let wanted = match self.buffer.get(..4) {
-                Some(&[a, b, c, d]) => {
-                    let size = i32::from_be_bytes([a, b, c, d]);
-                    let length = usize::try_from(size)
-                        .ok()
-                        .filter(|_| size <= max_size)
-                        .ok_or(NetworkError::FrameSize {
-                            size,
-                            max: max_size,
-                        })?;
-                    if self.buffer.len() >= 4 + length {
-                        self.buffer.advance(4);
-                        return Ok(Some(self.buffer.split_to(length).freeze()));
-                    }
-                    4 + length
-                }
-                _ => 4,
-            };
-            // A large frame is read exactly: bytes of the next frame read with it would have
-            // to be moved to the front of the buffer when its memory is used again.
-            let room = (wanted - self.buffer.len()).max(READ_CHUNK);
-            self.buffer.reserve(room);
-            let room = u64::try_from(room).unwrap_or(u64::MAX);
-            let read = (&mut self.source)
-                .take(room)
-                .read_buf(&mut self.buffer)
-                .await?;
-            if read == 0 {
-                if self.buffer.is_empty() {
-                    return Ok(None);
-                }
-                return Err(NetworkError::Io(std::io::ErrorKind::UnexpectedEof.into()));
-            }
-        }
+        let max = usize::try_from(max_size).unwrap_or(0);
+        self.0.next_frame(max).await.map_err(|error| match error {
+            FrameError::Io(error) => NetworkError::Io(error),
+            FrameError::Size { size, .. } => NetworkError::FrameSize {
+                size,
+                max: max_size,
+            },
+        })
     }
 }
 

@@ -127,11 +127,10 @@ impl SplicingBuf {
         if self.mismatched || !self.pending.is_empty() {
             return Ok(None);
         }
-        let files: usize = self
+        let files = self
             .cuts
             .iter()
-            .flat_map(|(_, slices)| slices)
-            .map(|slice| usize::try_from(slice.len).unwrap_or(usize::MAX))
+            .map(|(_, slices)| slices_len(slices))
             .fold(0usize, usize::saturating_add);
         let payload_len = self.bytes.len().saturating_sub(4).saturating_add(files);
         let size = i32::try_from(payload_len)

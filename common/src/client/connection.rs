@@ -32,13 +32,14 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, Request, StrBytes};
 use kafka_protocol::ResponseError;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::error::ClientError;
+use crate::frame::{FrameError, FrameReader};
 
 /// How a connection behaves.
 #[derive(Debug, Clone)]
@@ -563,75 +564,46 @@ async fn write_loop(
     }
 }
 
-/// Reads until `buffer` holds at least `wanted` bytes, straight into its spare capacity (a
-/// fetch answer of megabytes is not zeroed first).
-async fn fill(
-    read_half: &mut OwnedReadHalf,
-    buffer: &mut BytesMut,
-    wanted: usize,
-) -> Result<(), String> {
-    while buffer.len() < wanted {
-        // A large response is read exactly: bytes of the next one read with it would have to
-        // be moved to the front of the buffer when its memory is used again.
-        let room = (wanted - buffer.len()).max(READ_CHUNK);
-        buffer.reserve(room);
-        let room = u64::try_from(room).unwrap_or(u64::MAX);
-        match (&mut *read_half).take(room).read_buf(buffer).await {
-            Ok(0) => return Err("connection closed by the broker".to_owned()),
-            Ok(_) => {}
-            Err(error) => return Err(error.to_string()),
-        }
-    }
-    Ok(())
-}
-
-/// The least room offered to a read of responses.
-const READ_CHUNK: usize = 64 * 1024;
-
-/// Reads response frames into one buffer and hands each payload to the oldest request in
-/// flight. A payload is split off the buffer; once the caller has dropped it (a follower
-/// appends fetched records before fetching again), its memory holds the next responses.
+/// Reads response frames ([`FrameReader`]: one reused buffer, so a follower's fetched
+/// records, dropped once appended, leave their memory to the next responses) and hands each
+/// payload to the oldest request in flight.
 async fn read_loop(
     broker: String,
-    mut read_half: OwnedReadHalf,
+    read_half: OwnedReadHalf,
     mut pending: mpsc::UnboundedReceiver<Pending>,
     max_response_size: usize,
 ) {
-    let mut buffer = BytesMut::new();
+    let mut reader = FrameReader::new(read_half);
     let failure = loop {
-        if let Err(reason) = fill(&mut read_half, &mut buffer, 4).await {
-            break ClientError::ConnectionLost {
-                broker: broker.clone(),
-                reason,
-            };
-        }
-        let size = match buffer.get(..4) {
-            Some(&[a, b, c, d]) => i32::from_be_bytes([a, b, c, d]),
-            _ => -1,
+        let payload = match reader.next_frame(max_response_size).await {
+            Ok(Some(payload)) if payload.len() >= 4 => payload,
+            Ok(Some(payload)) => {
+                break ClientError::FrameSize {
+                    broker: broker.clone(),
+                    size: payload.len() as i64,
+                    max: max_response_size,
+                }
+            }
+            Err(FrameError::Size { size, .. }) => {
+                break ClientError::FrameSize {
+                    broker: broker.clone(),
+                    size: i64::from(size),
+                    max: max_response_size,
+                }
+            }
+            Ok(None) => {
+                break ClientError::ConnectionLost {
+                    broker: broker.clone(),
+                    reason: "connection closed by the broker".to_owned(),
+                }
+            }
+            Err(FrameError::Io(error)) => {
+                break ClientError::ConnectionLost {
+                    broker: broker.clone(),
+                    reason: error.to_string(),
+                }
+            }
         };
-        let Ok(length) = usize::try_from(size) else {
-            break ClientError::FrameSize {
-                broker: broker.clone(),
-                size: i64::from(size),
-                max: max_response_size,
-            };
-        };
-        if length > max_response_size || length < 4 {
-            break ClientError::FrameSize {
-                broker: broker.clone(),
-                size: i64::from(size),
-                max: max_response_size,
-            };
-        }
-        if let Err(reason) = fill(&mut read_half, &mut buffer, 4 + length).await {
-            break ClientError::ConnectionLost {
-                broker: broker.clone(),
-                reason,
-            };
-        }
-        buffer.advance(4);
-        let payload = buffer.split_to(length);
-        let payload = payload.freeze();
         let correlation_id = payload.clone().get_i32();
         let Some(waiting) = pending.recv().await else {
             return;
@@ -669,6 +641,7 @@ async fn read_loop(
 mod tests {
     use super::*;
     use kafka_protocol::messages::MetadataRequest;
+    use tokio::io::AsyncReadExt;
 
     #[test]
     fn request_frame_carries_size_header_and_client_id() {

@@ -20,16 +20,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("kafka-console-consumer: cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = tools::runtime_or_exit("kafka-console-consumer");
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut processed = 0u64;
     let outcome = runtime.block_on(run(&args, &plan, &mut stdout, &mut processed));

@@ -40,16 +40,7 @@ fn main() {
         Ok(Checked::Run(action)) => action,
         Err(error) => usage_and_exit(&error.to_string()),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("kafka-consumer-groups: cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = tools::runtime_or_exit("kafka-consumer-groups");
     let mut stdout = std::io::stdout();
     let outcome = runtime.block_on(run(&args, action, &mut stdout, &mut stderr));
     let _ = stdout.flush();

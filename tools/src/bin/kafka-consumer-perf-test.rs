@@ -11,16 +11,7 @@ fn main() {
             std::process::exit(if error.use_stderr() { 1 } else { 0 });
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("kafka-consumer-perf-test: cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = tools::runtime_or_exit("kafka-consumer-perf-test");
     if let Err(error) = runtime.block_on(run(&args)) {
         eprintln!("{error}");
         std::process::exit(1);

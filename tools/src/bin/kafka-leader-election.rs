@@ -22,16 +22,7 @@ fn main() {
         Ok(Checked::Run(command)) => command,
         Err(error) => fail(&error),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("kafka-leader-election: cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = tools::runtime_or_exit("kafka-leader-election");
     let mut stdout = std::io::stdout();
     let outcome = runtime.block_on(run(&command, &mut stdout));
     let _ = stdout.flush();

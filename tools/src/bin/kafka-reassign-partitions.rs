@@ -25,16 +25,7 @@ fn main() {
         Ok(Checked::Run(command)) => command,
         Err(error) => usage_and_exit(&error.to_string()),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("kafka-reassign-partitions: cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = tools::runtime_or_exit("kafka-reassign-partitions");
     let mut stdout = std::io::stdout();
     let outcome = runtime.block_on(run(&command, &mut stdout));
     let _ = stdout.flush();

@@ -16,16 +16,7 @@ fn main() {
         println!("{}", env!("CARGO_PKG_VERSION"));
         return;
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("kafka-topics: cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = tools::runtime_or_exit("kafka-topics");
     let mut stdout = std::io::stdout();
     if let Err(error) = runtime.block_on(run(&args, &mut stdout)) {
         // Kafka prints the message on stdout and logs the exception on stderr.

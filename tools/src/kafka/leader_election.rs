@@ -20,6 +20,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use broker::controller::election::ElectionType;
 use common::client::{Client, ClientError};
 use kafka_protocol::messages::elect_leaders_request::TopicPartitions;
 use kafka_protocol::messages::{ElectLeadersRequest, ElectLeadersResponse, TopicName};
@@ -82,43 +83,6 @@ pub const OPTIONS: &[OptionSpec] = &[
         description: "Print the version.",
     },
 ];
-
-/// The election types of Kafka's admin API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ElectionType {
-    Preferred,
-    Unclean,
-}
-
-impl ElectionType {
-    /// Parses a name in any case.
-    pub fn parse(name: &str) -> Option<ElectionType> {
-        if name.eq_ignore_ascii_case("preferred") {
-            Some(ElectionType::Preferred)
-        } else if name.eq_ignore_ascii_case("unclean") {
-            Some(ElectionType::Unclean)
-        } else {
-            None
-        }
-    }
-
-    /// The ElectLeaders wire value.
-    pub fn to_wire(self) -> i8 {
-        match self {
-            ElectionType::Preferred => 0,
-            ElectionType::Unclean => 1,
-        }
-    }
-}
-
-impl std::fmt::Display for ElectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ElectionType::Preferred => "PREFERRED",
-            ElectionType::Unclean => "UNCLEAN",
-        })
-    }
-}
 
 /// Which partitions to elect for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -504,6 +504,22 @@ fn error_lines(errors: &BTreeMap<TopicPartition, String>) -> String {
     lines.join("\n")
 }
 
+/// Per-partition request entries grouped by topic, in topic name order.
+fn by_topic<'a, E>(
+    entries: impl IntoIterator<Item = (&'a String, E)>,
+) -> BTreeMap<&'a str, Vec<E>> {
+    let mut grouped: BTreeMap<&str, Vec<E>> = BTreeMap::new();
+    for (topic, entry) in entries {
+        grouped.entry(topic.as_str()).or_default().push(entry);
+    }
+    grouped
+}
+
+/// The broker's message for `error`, or the error's own text when it sent none.
+fn error_text(error: ResponseError, message: Option<&StrBytes>) -> String {
+    message.map_or_else(|| error.to_string(), |message| message.as_str().to_owned())
+}
+
 fn topic_name(name: &str) -> TopicName {
     TopicName(StrBytes::from_string(name.to_owned()))
 }
@@ -516,22 +532,19 @@ async fn list_reassignments(
     let mut request = ListPartitionReassignmentsRequest::default();
     request.timeout_ms = 30_000;
     request.topics = wanted.map(|partitions| {
-        let mut topics: Vec<ListPartitionReassignmentsTopics> = Vec::new();
-        for (topic, partition) in partitions {
-            match topics
-                .iter_mut()
-                .find(|entry| entry.name.0.as_str() == topic)
-            {
-                Some(entry) => entry.partition_indexes.push(*partition),
-                None => {
-                    let mut entry = ListPartitionReassignmentsTopics::default();
-                    entry.name = topic_name(topic);
-                    entry.partition_indexes.push(*partition);
-                    topics.push(entry);
-                }
-            }
-        }
-        topics
+        by_topic(
+            partitions
+                .iter()
+                .map(|(topic, partition)| (topic, *partition)),
+        )
+        .into_iter()
+        .map(|(topic, partitions)| {
+            let mut entry = ListPartitionReassignmentsTopics::default();
+            entry.name = topic_name(topic);
+            entry.partition_indexes = partitions;
+            entry
+        })
+        .collect()
     });
     let response: ListPartitionReassignmentsResponse = client
         .call_controller(&request, |response: &ListPartitionReassignmentsResponse| {
@@ -539,11 +552,7 @@ async fn list_reassignments(
         })
         .await?;
     if let Some(error) = ResponseError::try_from_code(response.error_code) {
-        let message = response
-            .error_message
-            .as_ref()
-            .map_or_else(|| error.to_string(), |message| message.as_str().to_owned());
-        return Err(failure(message));
+        return Err(failure(error_text(error, response.error_message.as_ref())));
     }
     let ids = |list: &[BrokerId]| list.iter().map(|id| id.0).collect::<Vec<i32>>();
     let mut ongoing = BTreeMap::new();
@@ -571,26 +580,23 @@ async fn alter_reassignments(
 ) -> Result<BTreeMap<TopicPartition, String>, KafkaToolError> {
     let mut request = AlterPartitionReassignmentsRequest::default();
     request.timeout_ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-    for ((topic, partition), target) in reassignments {
+    let entries = reassignments.iter().map(|((topic, partition), target)| {
         let mut entry = ReassignablePartition::default();
         entry.partition_index = *partition;
         entry.replicas = target
             .as_ref()
             .map(|replicas| replicas.iter().copied().map(BrokerId).collect());
-        match request
-            .topics
-            .iter_mut()
-            .find(|existing| existing.name.0.as_str() == topic)
-        {
-            Some(existing) => existing.partitions.push(entry),
-            None => {
-                let mut added = ReassignableTopic::default();
-                added.name = topic_name(topic);
-                added.partitions.push(entry);
-                request.topics.push(added);
-            }
-        }
-    }
+        (topic, entry)
+    });
+    request.topics = by_topic(entries)
+        .into_iter()
+        .map(|(topic, partitions)| {
+            let mut added = ReassignableTopic::default();
+            added.name = topic_name(topic);
+            added.partitions = partitions;
+            added
+        })
+        .collect();
     let response: AlterPartitionReassignmentsResponse = client
         .call_controller(
             &request,
@@ -600,23 +606,15 @@ async fn alter_reassignments(
         )
         .await?;
     if let Some(error) = ResponseError::try_from_code(response.error_code) {
-        let message = response
-            .error_message
-            .as_ref()
-            .map_or_else(|| error.to_string(), |message| message.as_str().to_owned());
-        return Err(failure(message));
+        return Err(failure(error_text(error, response.error_message.as_ref())));
     }
     let mut errors = BTreeMap::new();
     for topic in &response.responses {
         for partition in &topic.partitions {
             if let Some(error) = ResponseError::try_from_code(partition.error_code) {
-                let message = partition
-                    .error_message
-                    .as_ref()
-                    .map_or_else(|| error.to_string(), |message| message.as_str().to_owned());
                 errors.insert(
                     (topic.name.0.as_str().to_owned(), partition.partition_index),
-                    message,
+                    error_text(error, partition.error_message.as_ref()),
                 );
             }
         }
